@@ -1,0 +1,158 @@
+"""Keras callbacks of a training run: TensorBoard summaries and checkpoints.
+
+One summary mechanism only (tf.summary with our own writer): Keras' TensorBoard callback with a
+per-batch update_freq installs a global record_if that silently drops other summaries.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo import checkpoints, plots
+from ganzoo.config import TOY_DATASETS
+from ganzoo.optimizers import current_momentum
+
+GRID_ROWS, GRID_COLUMNS = 8, 7
+INTERPOLATION_ROWS, INTERPOLATION_STEPS = 4, 10
+TOY_SAMPLES = 2500
+
+
+def default_callbacks(recipe, run_dir):
+    """Checkpoints first, so a diverged step is flagged before anything else logs it."""
+    return [Checkpointer(recipe, run_dir), TensorBoardLogger(recipe, run_dir)]
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Writes the resolved recipe, then a checkpoint after every epoch whose losses are finite.
+
+    A NaN or Inf loss stops training at once; the GAN's `diverged` attribute holds the message
+    and the last good checkpoint stays the newest.
+    """
+
+    def __init__(self, recipe, run_dir):
+        super().__init__()
+        self.recipe = recipe
+        self.run_dir = Path(run_dir)
+
+    def on_train_begin(self, logs=None):
+        self.model.diverged = None
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        checkpoints.write_atomically(self.run_dir / "recipe.toml", self.recipe.to_toml())
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name in ("d_loss", "g_loss"):
+            value = float((logs or {}).get(name, 0.0))
+            if not math.isfinite(value):
+                self.stop(f"{name} became {value} at step {int(self.model.g_optimizer.iterations)}")
+                return
+
+    def stop(self, what):
+        found = checkpoints.all_checkpoints(self.run_dir)
+        kept = f"the last good checkpoint is {found[-1].weights}" if found else "no checkpoint was saved"
+        self.model.diverged = f"training diverged: {what}; {kept}"
+        self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.model.diverged:
+            return
+        checkpoints.save(self.model, self.run_dir, epoch + 1,
+                         self.model.g_optimizer.iterations.numpy(), self.recipe.steps_per_epoch)
+
+
+class TensorBoardLogger(keras.callbacks.Callback):
+    """Scalars every `log_every` steps, the recipe's hparams, and pictures every epoch.
+
+    Pictures: for images, Figure 2 (samples from a fixed z with each row's nearest training
+    example) and Figure 3 (latent interpolations); for 2-D toys, data against samples; for
+    1-D, Figure 1 (p_data, p_g and D(x)).
+    """
+
+    def __init__(self, recipe, run_dir):
+        super().__init__()
+        self.recipe = recipe
+        self.log_dir = Path(run_dir) / "logs"
+        self.writer = None
+
+    def on_train_begin(self, logs=None):
+        from tensorboard.plugins.hparams import api as hparams
+
+        self.writer = tf.summary.create_file_writer(str(self.log_dir))
+        self.fixed_z = self.fixed_latents()
+        with self.writer.as_default():
+            hparams.hparams(flat_hparams(self.recipe.config), trial_id=self.recipe.name)
+
+    def fixed_latents(self):
+        """The same z at every epoch, so the pictures show the generator changing."""
+        prior = self.model.prior
+        count = GRID_ROWS * GRID_COLUMNS
+        seed = tf.constant([self.recipe.train.seed, -1], tf.int64)
+        grid = prior.sample(count + 2 * INTERPOLATION_ROWS, seed).numpy()
+        ends = grid[count:]
+        line = plots.interpolation_latents(ends[:INTERPOLATION_ROWS], ends[INTERPOLATION_ROWS:],
+                                           INTERPOLATION_STEPS)
+        toy = prior.sample(TOY_SAMPLES, tf.constant([self.recipe.train.seed, -2], tf.int64)).numpy()
+        return {"grid": grid[:count], "interpolation": line, "toy": toy}
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.g_optimizer.iterations)
+        if step % self.recipe.train.log_every == 0:
+            self.write_scalars(step, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if getattr(self.model, "diverged", None):
+            return
+        step = int(self.model.g_optimizer.iterations)
+        self.write_scalars(step, logs)
+        with self.writer.as_default(step=step):
+            for name, picture in self.pictures().items():
+                tf.summary.image(name, picture[None], max_outputs=1)
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self.writer is not None:
+            self.writer.close()
+
+    def write_scalars(self, step, logs):
+        optimizer = self.model.g_optimizer
+        with self.writer.as_default(step=step):
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(name, float(value))
+            tf.summary.scalar("learning_rate", float(optimizer.learning_rate))
+            tf.summary.scalar("momentum", current_momentum(optimizer))
+
+    def pictures(self):
+        generator = self.model.generator
+        data = self.recipe.examples("train").x
+        if self.recipe.data.name not in TOY_DATASETS:
+            samples = generator.predict(self.fixed_z["grid"], verbose=0)
+            line = generator.predict(self.fixed_z["interpolation"], verbose=0)
+            return {
+                "samples": plots.figure2(samples, data, GRID_COLUMNS),
+                "interpolation": plots.image_grid(line, INTERPOLATION_STEPS),
+            }
+        samples = generator.predict(self.fixed_z["toy"], verbose=0)
+        if data.shape[-1] == 1:
+            grid = np.linspace(data.min() - 1.5, data.max() + 1.5, 200, dtype=np.float32)[:, None]
+            d_x = tf.sigmoid(self.model.discriminator.predict(grid, verbose=0)).numpy().ravel()
+            return {"figure1": plots.figure1(data[:TOY_SAMPLES * 4], samples, grid.ravel(), d_x)}
+        return {"samples": plots.scatter(data[:TOY_SAMPLES], samples)}
+
+
+def flat_hparams(config, prefix=""):
+    """The recipe as flat hparams: dotted keys, lists as text."""
+    import dataclasses
+
+    flat = {}
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        key = f"{prefix}{field.name}"
+        if dataclasses.is_dataclass(value):
+            flat.update(flat_hparams(value, key + "."))
+        else:
+            flat[key] = str(value) if isinstance(value, list) else value
+    return flat

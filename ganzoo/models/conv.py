@@ -1,0 +1,71 @@
+"""The convolutional CIFAR-10 networks of Goodfellow et al. 2014 (arXiv 1406.2661).
+
+From the paper's code (goodfeli/adversarial, cifar10_convolutional): the generator is two
+fully connected layers, a reshape to 10x10x80 and a 5x5 stride-3 transposed convolution to
+32x32x3; the discriminator is three maxout convolution layers, a maxout layer of 500 units x 5
+pieces, and a sigmoid unit. The fully connected sizes come from the recipe's
+`[model.generator]` / `[model.discriminator]`; the convolution stack is fixed by the paper.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+from ganzoo.models.layers import Maxout, MaxoutConv2D
+from ganzoo.models.mlp import column_norm, uniform_init
+
+# (filters, pieces, kernel, padding, pool, pool stride) of the paper's discriminator.
+CONV_LAYERS = (
+    (32, 2, 8, 4, 4, 2),
+    (32, 2, 8, 3, 4, 2),
+    (192, 2, 5, 3, 2, 2),
+)
+FEATURE_MAP = (10, 10, 80)
+
+
+def build_generator(model, data_shape, output_bias=None, seed=0):
+    """Dense layers, reshape to 10x10x80, then a 5x5 stride-3 transposed convolution."""
+    config = model.generator
+    z = keras.Input((model.latent_dim,), name="z")
+    h = z
+    for i, (units, activation) in enumerate(zip(config.units, config.activations)):
+        bias = config.hidden_bias[i] if config.hidden_bias else 0.0
+        h = keras.layers.Dense(
+            units, activation,
+            kernel_initializer=uniform_init(config.init_range, seed + i),
+            bias_initializer=keras.initializers.Constant(bias),
+            name=f"hidden_{i}",
+        )(h)
+    if config.units[-1] != math.prod(FEATURE_MAP):
+        raise ValueError(f"[model.generator].units must end with {math.prod(FEATURE_MAP)} "
+                         f"(reshaped to {FEATURE_MAP}), not {config.units[-1]}")
+    h = keras.layers.Reshape(FEATURE_MAP)(h)
+    out = keras.layers.Conv2DTranspose(
+        data_shape[-1], 5, strides=3, activation=config.output,
+        kernel_initializer=uniform_init(config.output_init_range or config.init_range, seed + 100),
+        name="sample",
+    )(h)
+    return keras.Model(z, out, name="generator")
+
+
+def build_discriminator(model, data_shape, seed=0):
+    """Three maxout convolution layers, a maxout layer and a logit, with dropout as in mlp."""
+    config = model.discriminator
+    init = lambda offset: uniform_init(config.init_range, seed + offset)  # noqa: E731
+    constraint = column_norm(config.max_column_norm)
+    x = keras.Input(tuple(data_shape), name="x")
+    h = keras.layers.Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(x)
+    for i, (filters, pieces, kernel, pad, pool, stride) in enumerate(CONV_LAYERS):
+        h = MaxoutConv2D(filters, pieces, kernel, pad, pool, stride,
+                         kernel_initializer=init(1 + i), name=f"maxout_conv_{i}")(h)
+        h = keras.layers.Dropout(1.0 - config.hidden_keep, seed=seed + 10 + i)(h)
+    h = keras.layers.Flatten()(h)
+    for i, units in enumerate(config.units):
+        h = Maxout(units, config.pieces, kernel_initializer=init(20 + i),
+                   kernel_constraint=constraint, name=f"maxout_{i}")(h)
+        h = keras.layers.Dropout(1.0 - config.hidden_keep, seed=seed + 30 + i)(h)
+    logit = keras.layers.Dense(1, kernel_initializer=init(100), kernel_constraint=constraint,
+                               name="logit")(h)
+    return keras.Model(x, logit, name="discriminator")

@@ -1,0 +1,84 @@
+"""The fully connected networks of Goodfellow et al. 2014 (arXiv 1406.2661).
+
+As in the paper's code (goodfeli/adversarial, pylearn2): the generator is a stack of ReLU /
+sigmoid layers; the discriminator is maxout layers with dropout on every layer's input and a
+single sigmoid unit (here: a logit; the losses apply the sigmoid).
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+from ganzoo.models.layers import Maxout
+
+
+def uniform_init(init_range, seed):
+    """pylearn2's `irange`: U(-r, r); r = 0 falls back to Keras' Glorot default."""
+    if init_range <= 0:
+        return keras.initializers.GlorotUniform(seed=seed)
+    return keras.initializers.RandomUniform(-init_range, init_range, seed=seed)
+
+
+def column_norm(max_norm):
+    """pylearn2's `max_col_norm` on a [inputs, units] kernel; 0 = no constraint."""
+    return keras.constraints.MaxNorm(max_norm, axis=0) if max_norm > 0 else None
+
+
+def build_generator(model, data_shape, output_bias=None, seed=0):
+    """The paper's MLP generator: z -> hidden layers -> output layer reshaped to `data_shape`.
+
+    `output_bias` (an array of prod(data_shape) values) starts the output layer's bias, e.g. at
+    the logit of the data's mean pixel (`output_bias = "marginal"` in a recipe).
+    """
+    config = model.generator
+    z = keras.Input((model.latent_dim,), name="z")
+    h = z
+    for i, (units, activation) in enumerate(zip(config.units, config.activations)):
+        bias = config.hidden_bias[i] if config.hidden_bias else 0.0
+        h = keras.layers.Dense(
+            units, activation,
+            kernel_initializer=uniform_init(config.init_range, seed + i),
+            bias_initializer=keras.initializers.Constant(bias),
+            name=f"hidden_{i}",
+        )(h)
+    size = math.prod(data_shape)
+    bias_init = "zeros" if output_bias is None else keras.initializers.Constant(np.asarray(output_bias).reshape(size))
+    out = keras.layers.Dense(
+        size, config.output,
+        kernel_initializer=uniform_init(config.output_init_range or config.init_range, seed + 100),
+        bias_initializer=bias_init,
+        name="output",
+    )(h)
+    out = keras.layers.Reshape(tuple(data_shape), name="sample")(out)
+    return keras.Model(z, out, name="generator")
+
+
+def build_discriminator(model, data_shape, seed=0):
+    """The paper's maxout discriminator; returns a [batch, 1] logit of "x is real"."""
+    config = model.discriminator
+    x = keras.Input(tuple(data_shape), name="x")
+    h = keras.layers.Flatten()(x)
+    h = keras.layers.Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(h)
+    for i, units in enumerate(config.units):
+        h = hidden_layer(config, units, seed + 1 + i, f"maxout_{i}")(h)
+        h = keras.layers.Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
+    logit = keras.layers.Dense(
+        1,
+        kernel_initializer=uniform_init(config.init_range, seed + 100),
+        kernel_constraint=column_norm(config.max_column_norm),
+        name="logit",
+    )(h)
+    return keras.Model(x, logit, name="discriminator")
+
+
+def hidden_layer(config, units, seed, name):
+    """A maxout layer, or a plain ReLU layer when a unit has a single piece."""
+    init = uniform_init(config.init_range, seed)
+    constraint = column_norm(config.max_column_norm)
+    if config.pieces == 1:
+        return keras.layers.Dense(units, "relu", kernel_initializer=init,
+                                  kernel_constraint=constraint, name=name)
+    return Maxout(units, config.pieces, kernel_initializer=init, kernel_constraint=constraint, name=name)

@@ -1,0 +1,278 @@
+"""Recipes: load a TOML file, validate every key, apply `--set` overrides, dump the result.
+
+    recipe = ganzoo.load_recipe("recipes/toy/ring8.toml", overrides={"train.epochs": 1})
+    gan = recipe.build()
+    gan.fit(recipe.dataset(), epochs=recipe.train.epochs, callbacks=recipe.callbacks("runs/x"))
+
+A recipe names a file or a recipe under `recipes/` ("toy/ring8"). Every problem is a
+`RecipeError` whose message is one line naming the file, the key and the allowed values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import tomllib
+import typing
+from pathlib import Path
+
+from ganzoo import config as schema
+from ganzoo.errors import RecipeError
+
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+
+
+def load_recipe(path, overrides=None):
+    """Read, validate and return the recipe at `path` (a file, or a name under recipes/).
+
+    `overrides` maps dotted keys to values ({"train.epochs": 3}) or to TOML literals given as
+    strings, as `--set train.epochs=3` does; they are validated like the file's own keys.
+    """
+    path = find_recipe(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise RecipeError(f"{path}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RecipeError(f"{path}: cannot read: {error}") from None
+    for key, value in (overrides or {}).items():
+        set_override(raw, key, value)
+    config = parse_table(schema.RecipeConfig, raw, str(path), ())
+    check_consistency(config, str(path))
+    return Recipe(config, path)
+
+
+def find_recipe(path):
+    """A recipe's file: `path` itself, or recipes/<path>.toml."""
+    candidates = [Path(path), RECIPES_DIR / path, RECIPES_DIR / f"{path}.toml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(recipe_names()) or "(none found)"
+    raise RecipeError(f"{path}: no such recipe file; the recipes are: {known}")
+
+
+def recipe_names():
+    """Names of the recipes under recipes/, e.g. 'toy/ring8'."""
+    if not RECIPES_DIR.is_dir():
+        return []
+    return sorted(str(p.relative_to(RECIPES_DIR).with_suffix("")) for p in RECIPES_DIR.rglob("*.toml"))
+
+
+def parse_override(text):
+    """'train.epochs=3' -> ('train.epochs', '3'), for the CLI's --set."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise RecipeError(f"--set {text}: expected KEY=VALUE, e.g. --set train.epochs=3")
+    return key.strip(), value.strip()
+
+
+def set_override(raw, key, value):
+    """Check one override against the schema and put it into the raw recipe table."""
+    where = f"--set {key}={value}"
+    cls, table, parts = schema.RecipeConfig, raw, key.split(".")
+    for i, part in enumerate(parts):
+        fields = schema.sections(cls)
+        if part not in fields:
+            allowed = ", ".join(".".join(parts[:i] + [f]) for f in fields)
+            raise RecipeError(f"{where}: unknown key '{key}'; allowed here: {allowed}")
+        kind = typing.get_type_hints(cls)[part]
+        if i == len(parts) - 1:
+            if dataclasses.is_dataclass(kind):
+                raise RecipeError(f"{where}: '{key}' is a section; set one of its keys")
+            if isinstance(value, str) and kind is not str:
+                value = parse_literal(value, where)
+            table[part] = check_value(kind, value, where, tuple(parts))
+        else:
+            if not dataclasses.is_dataclass(kind):
+                raise RecipeError(f"{where}: '{'.'.join(parts[:i + 1])}' is not a section")
+            table = table.setdefault(part, {})
+            cls = kind
+
+
+def parse_literal(text, where):
+    """A TOML literal ('3', '1e-4', 'true', '[1, 2]', '"x"'); a bare word stays a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_table(cls, table, where, prefix):
+    """Build the dataclass `cls` from a TOML table, rejecting unknown keys and wrong values."""
+    if not isinstance(table, dict):
+        raise RecipeError(f"{where}: [{'.'.join(prefix)}] must be a table")
+    fields = schema.sections(cls)
+    hints = typing.get_type_hints(cls)
+    for key in table:
+        if key not in fields:
+            section = f"[{'.'.join(prefix)}]" if prefix else "the top level"
+            allowed = ", ".join(fields)
+            raise RecipeError(f"{where}: unknown key '{key}' in {section}; allowed: {allowed}")
+    values = {}
+    for name, kind in hints.items():
+        if name not in table:
+            continue
+        if dataclasses.is_dataclass(kind):
+            values[name] = parse_table(kind, table[name], where, prefix + (name,))
+        else:
+            values[name] = check_value(kind, table[name], where, prefix + (name,))
+    return cls(**values)
+
+
+def check_value(kind, value, where, key):
+    """`value` if it has the schema's type, an allowed name and lies within bounds."""
+    dotted = ".".join(key)
+    label = f"[{'.'.join(key[:-1])}].{key[-1]}" if len(key) > 1 else key[0]
+    if typing.get_origin(kind) is list:
+        (item_kind,) = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise RecipeError(f"{where}: {label} must be a list of {item_kind.__name__}, not {value!r}")
+        return [check_scalar(item_kind, item, where, label, dotted) for item in value]
+    return check_scalar(kind, value, where, label, dotted)
+
+
+def check_scalar(kind, value, where, label, dotted):
+    # bool is an int in Python; a recipe's `epochs = true` is still a mistake.
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise RecipeError(f"{where}: {label} must be {kind.__name__}, not {value!r}")
+    if kind is float and not math.isfinite(value):
+        raise RecipeError(f"{where}: {label} must be finite, not {value!r}")
+    choices = schema.CHOICES.get(dotted)
+    if choices is not None and value not in choices:
+        raise RecipeError(f"{where}: {label} = {value!r} is not allowed; choose from: {', '.join(choices)}")
+    bounds = schema.BOUNDS.get(dotted)
+    if bounds is not None:
+        low, high, low_allowed = bounds
+        if value < low or (value == low and not low_allowed) or (high is not None and value > high):
+            allowed = f"{'>=' if low_allowed else '>'} {low}" + (f" and <= {high}" if high is not None else "")
+            raise RecipeError(f"{where}: {label} = {value!r} is impossible; it must be {allowed}")
+    return value
+
+
+def check_consistency(config, where):
+    """Rules that tie two keys together."""
+    model, train, data = config.model, config.train, config.data
+    for net in ("generator", "discriminator"):
+        if not getattr(model, net).units:
+            raise RecipeError(f"{where}: [model.{net}].units must list at least one layer")
+    gen = model.generator
+    if len(gen.activations) != len(gen.units):
+        raise RecipeError(f"{where}: [model.generator].activations needs one entry per layer of "
+                          f"units ({len(gen.units)}), not {len(gen.activations)}")
+    if gen.hidden_bias and len(gen.hidden_bias) != len(gen.units):
+        raise RecipeError(f"{where}: [model.generator].hidden_bias needs 0 or {len(gen.units)} entries")
+    if train.update == "simultaneous" and train.k != 1:
+        raise RecipeError(f"{where}: [train].update = 'simultaneous' takes one minibatch per "
+                          f"step, so [train].k must be 1, not {train.k}")
+    if train.final_momentum > 0 and train.momentum == 0 and train.optimizer == "sgd":
+        raise RecipeError(f"{where}: [train].final_momentum needs a [train].momentum > 0 to ramp from")
+    if train.momentum_saturate_epoch < train.momentum_start_epoch:
+        raise RecipeError(f"{where}: [train].momentum_saturate_epoch must be >= momentum_start_epoch")
+    for name in ("train", "validation"):
+        span = getattr(data, name)
+        if len(span) != 2 or span[0] < 0 or (span[1] != 0 and span[1] <= span[0]):
+            raise RecipeError(f"{where}: [data].{name} must be [start, stop] with 0 <= start < stop "
+                              f"(stop = 0: to the end), not {span}")
+    if data.name in schema.TOY_DATASETS and model.generator.output_bias == "marginal":
+        raise RecipeError(f"{where}: [model.generator].output_bias = 'marginal' needs image data")
+
+
+def dump_toml(config):
+    """The resolved recipe as TOML text (every key, defaults included)."""
+    lines = []
+    emit_table(config, (), lines)
+    return "\n".join(lines).strip() + "\n"
+
+
+def emit_table(node, prefix, lines):
+    scalars, tables = [], []
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        (tables if dataclasses.is_dataclass(value) else scalars).append((field.name, value))
+    if prefix:
+        lines.append(f"\n[{'.'.join(prefix)}]")
+    lines.extend(f"{name} = {toml_literal(value)}" for name, value in scalars)
+    for name, value in tables:
+        emit_table(value, prefix + (name,), lines)
+
+
+def toml_literal(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_literal(v) for v in value) + "]"
+    return repr(value)
+
+
+class Recipe:
+    """A validated recipe and what it makes: the GAN, its dataset and its callbacks."""
+
+    def __init__(self, config, path=None):
+        self.config = config
+        self.path = Path(path) if path else None
+
+    @property
+    def name(self):
+        """'toy/ring8' for recipes under recipes/, else the file's stem."""
+        if self.path is None:
+            return "recipe"
+        try:
+            return str(self.path.resolve().relative_to(RECIPES_DIR).with_suffix(""))
+        except ValueError:
+            return self.path.stem
+
+    data = property(lambda self: self.config.data)
+    model = property(lambda self: self.config.model)
+    loss = property(lambda self: self.config.loss)
+    train = property(lambda self: self.config.train)
+
+    def to_toml(self):
+        return dump_toml(self.config)
+
+    @functools.cache
+    def examples(self, split="train"):
+        """The split's examples (loaded once per recipe object)."""
+        from ganzoo.data import load_examples
+
+        return load_examples(self.data, split, self.train.seed)
+
+    @property
+    def data_shape(self):
+        return schema.DATA_SHAPES[self.data.name]
+
+    @functools.cached_property
+    def steps_per_epoch(self):
+        """Training steps per epoch: one pass over the examples unless the recipe says."""
+        if self.train.steps_per_epoch:
+            return self.train.steps_per_epoch
+        count = len(self.examples("train").x)
+        return max(count // (self.train.batch_size * self.train.k), 1)
+
+    def build(self, strategy=None, with_data=True):
+        """The compiled GAN, built inside the recipe's distribution strategy scope.
+
+        `with_data=False` skips what needs the training data (the generator's output bias
+        from the pixel marginals, the epoch length): for loading trained weights.
+        """
+        from ganzoo.training import build_gan
+
+        return build_gan(self, strategy=strategy, with_data=with_data)
+
+    def dataset(self, start_step=0):
+        """The endless, seeded stream of training batches; `start_step` resumes it."""
+        from ganzoo.data import train_dataset
+
+        return train_dataset(self.examples("train").x, self.train.batch_size, self.train.k,
+                             self.train.seed, start_step=start_step)
+
+    def callbacks(self, run_dir):
+        """TensorBoard logging and checkpoints into `run_dir` (the resolved recipe goes there too)."""
+        from ganzoo.callbacks import default_callbacks
+
+        return default_callbacks(self, Path(run_dir))

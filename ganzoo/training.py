@@ -1,0 +1,114 @@
+"""Building a recipe's GAN, training it into a run directory, and loading it back."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from ganzoo import checkpoints
+from ganzoo.distribute import check_batch, make_strategy
+from ganzoo.errors import RecipeError, RunError, TrainingDiverged
+from ganzoo.gan import GAN
+from ganzoo.models import ARCHITECTURES, LatentPrior
+from ganzoo.optimizers import make_optimizer
+
+
+def build_gan(recipe, strategy=None, with_data=True):
+    """The recipe's compiled GAN, every variable created inside the strategy's scope."""
+    strategy = strategy or make_strategy(recipe.train.strategy)
+    check_batch(recipe.train.batch_size, strategy)
+    model, train = recipe.model, recipe.train
+    architecture = ARCHITECTURES[model.architecture]
+    output_bias = None
+    if with_data and model.generator.output_bias == "marginal":
+        output_bias = marginal_logits(recipe.examples("train").x)
+    steps_per_epoch = recipe.steps_per_epoch if with_data else 1
+    with strategy.scope():
+        try:
+            generator = architecture.build_generator(model, recipe.data_shape, output_bias, seed=train.seed)
+            discriminator = architecture.build_discriminator(model, recipe.data_shape, seed=train.seed + 1)
+        except ValueError as error:
+            raise RecipeError(f"{recipe.path}: {error}") from None
+        gan = GAN(
+            generator, discriminator,
+            LatentPrior(model.prior, model.latent_dim, model.prior_scale),
+            generator_loss=recipe.loss.generator, k=train.k, update=train.update,
+            seed=train.seed, steps_per_epoch=steps_per_epoch, jit_compile=train.jit_compile,
+        )
+        gan.compile(
+            d_optimizer=make_optimizer(train, steps_per_epoch, "d_optimizer"),
+            g_optimizer=make_optimizer(train, steps_per_epoch, "g_optimizer"),
+        )
+    return gan
+
+
+def marginal_logits(x, eps=1e-7):
+    """The logit of each pixel's mean: pylearn2's init_bias_from_marginals for sigmoid outputs."""
+    mean = np.clip(x.reshape(len(x), -1).mean(axis=0, dtype=np.float64), eps, 1 - eps)
+    return np.log(mean / (1 - mean)).astype(np.float32)
+
+
+def train(recipe, run_dir, resume=False, verbose="auto"):
+    """Train `recipe` into `run_dir`; with `resume`, continue from its newest checkpoint.
+
+    Returns the Keras History. A resumed run ends with the weights an uninterrupted run with
+    the same seed would have (on CPU): data order, noise and dropout depend only on the step.
+    """
+    run_dir = Path(run_dir)
+    start = checkpoints.latest(run_dir) if resume else None
+    if start is None and checkpoints.all_checkpoints(run_dir):
+        raise RunError(f"{run_dir}: already holds a trained run; pass --resume to continue it "
+                       "or choose another --run-dir")
+    if start is not None:
+        check_same_recipe(recipe, run_dir)
+    gan = recipe.build()
+    initial_epoch = 0
+    if start is not None:
+        gan.load_weights(start.weights)
+        initial_epoch = start.epoch
+    history = gan.fit(
+        recipe.dataset(start_step=initial_epoch * recipe.steps_per_epoch),
+        epochs=recipe.train.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=recipe.callbacks(run_dir),
+        verbose=verbose,
+    )
+    diverged = getattr(gan, "diverged", None)
+    if diverged:
+        raise TrainingDiverged(diverged)
+    return history
+
+
+def check_same_recipe(recipe, run_dir):
+    """Resuming may extend train.epochs; any other change would make a different run."""
+    from ganzoo.recipe import load_recipe
+
+    saved = load_recipe(Path(run_dir) / "recipe.toml").config
+    mine = recipe.config
+    if replace_epochs(saved) != replace_epochs(mine):
+        raise RunError(f"{run_dir}: the recipe differs from the one this run was trained with "
+                       f"({run_dir / 'recipe.toml'}); only train.epochs may change on --resume")
+
+
+def replace_epochs(config):
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=1))
+
+
+def load_gan(run_dir, strategy=None):
+    """The GAN of a run with the weights of its newest checkpoint, and that checkpoint."""
+    from ganzoo.recipe import load_recipe
+
+    info = checkpoints.latest(run_dir)
+    recipe = load_recipe(Path(run_dir) / "recipe.toml")
+    gan = build_gan(recipe, strategy=strategy, with_data=False)
+    gan.load_weights(info.weights)
+    return gan, recipe, info
+
+
+def load_generator(run_dir):
+    """The trained Keras generator of a run (newest checkpoint)."""
+    gan, _, _ = load_gan(run_dir)
+    return gan.generator
+
