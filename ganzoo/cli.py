@@ -95,7 +95,8 @@ def run_train(args):
     print(f"ganzoo: training {recipe.name} into {run_dir} "
           f"(tensorboard --logdir {run_dir / 'logs'})", file=sys.stderr)
     started = time.monotonic()
-    train(recipe, run_dir, resume=args.resume)
+    # A progress bar on a terminal; one line per epoch in a log file.
+    train(recipe, run_dir, resume=args.resume, verbose=1 if sys.stdout.isatty() else 2)
     print(f"ganzoo: done in {time.monotonic() - started:.0f} s; checkpoints in "
           f"{run_dir / 'checkpoints'}", file=sys.stderr)
 

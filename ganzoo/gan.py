@@ -86,7 +86,12 @@ class GAN(keras.Model):
         return self.generator(z, training=training)
 
     def fit(self, *args, steps_per_epoch=None, **kwargs):
-        """`keras.Model.fit`, with steps_per_epoch defaulting to the recipe's epoch length."""
+        """`keras.Model.fit`, with steps_per_epoch defaulting to the recipe's epoch length.
+
+        The recipe's dataset is already shuffled, deterministically by step, so Keras' own
+        shuffle is off.
+        """
+        kwargs.setdefault("shuffle", False)
         return super().fit(*args, steps_per_epoch=steps_per_epoch or self.steps_per_epoch, **kwargs)
 
     # -- Algorithm 1 ---------------------------------------------------------------------

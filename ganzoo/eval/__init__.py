@@ -1,0 +1,8 @@
+"""Evaluation metrics: Parzen-window log-likelihood, toy mode metrics, Frechet/KID, PRDC.
+
+parzen.py   Table 1 protocol of Goodfellow et al. 2014 (parzen_evaluate)
+modes.py    VEEGAN/PacGAN mode counts and reverse KL; 1-D Jensen-Shannon
+frechet.py  FID, KID and inception score from features / class probabilities
+prdc.py     precision, recall, density, coverage
+theory.py   Proposition 1 / Theorem 1 of Goodfellow et al. 2014, numerically
+"""

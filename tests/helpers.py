@@ -1,0 +1,47 @@
+"""Small builders shared by the core tests."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from ganzoo.config import DiscriminatorConfig, GeneratorConfig, ModelConfig
+from ganzoo.gan import GAN
+from ganzoo.models import ARCHITECTURES, LatentPrior
+
+# A ring8 recipe small enough to train in seconds.
+TINY_RING8 = {
+    "model.generator.units": [32, 32],
+    "model.generator.activations": ["relu", "relu"],
+    "model.discriminator.units": [32, 32],
+    "model.discriminator.pieces": 2,
+    "data.num_examples": 2000,
+    "train.steps_per_epoch": 10,
+    "train.epochs": 2,
+    "train.log_every": 5,
+}
+
+
+def tiny_gan(update="alternating", k=1, learning_rate=0.05, seed=0):
+    """A 2-d GAN with SGD, so every update is a plain, checkable gradient step."""
+    model = ModelConfig(
+        latent_dim=3,
+        generator=GeneratorConfig(units=[8], activations=["relu"]),
+        discriminator=DiscriminatorConfig(units=[8], pieces=2),
+    )
+    architecture = ARCHITECTURES["mlp"]
+    gan = GAN(
+        architecture.build_generator(model, (2,), seed=seed),
+        architecture.build_discriminator(model, (2,), seed=seed + 1),
+        LatentPrior("normal", 3), k=k, update=update, seed=seed,
+    )
+    gan.compile(keras.optimizers.SGD(learning_rate), keras.optimizers.SGD(learning_rate))
+    return gan
+
+
+def weights(model):
+    return [np.array(w) for w in model.weights]
+
+
+def same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
