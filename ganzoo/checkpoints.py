@@ -43,11 +43,28 @@ def save(gan, run_dir, epoch, step, steps_per_epoch):
     temporary = folder / f".partial-{stem}.weights.h5"
     gan.save_weights(temporary)
     os.replace(temporary, folder / f"{stem}.weights.h5")
-    state = {"epoch": epoch, "step": int(step), "steps_per_epoch": steps_per_epoch}
+    state = {"epoch": epoch, "step": int(step), "steps_per_epoch": steps_per_epoch,
+             "random_states": {v.path: v.numpy().tolist() for v in random_states(gan)}}
     write_atomically(folder / f"{stem}.json", json.dumps(state, indent=2) + "\n")
     for old in all_checkpoints(run_dir)[:-KEEP]:
         old.weights.unlink(missing_ok=True)
         old.weights.with_name(old.weights.name.replace(".weights.h5", ".json")).unlink(missing_ok=True)
+
+
+def restore(gan, info):
+    """Load a checkpoint into a GAN built from the same recipe, dropout random states included."""
+    gan.load_weights(info.weights)
+    meta = json.loads(info.weights.with_name(info.weights.name.replace(".weights.h5", ".json")).read_text())
+    saved = meta.get("random_states", {})
+    for variable in random_states(gan):
+        if variable.path in saved:
+            variable.assign(saved[variable.path])
+
+
+def random_states(gan):
+    """The dropout layers' seed-generator states: `save_weights` leaves them out, and a resumed
+    run must continue their sequence to match an uninterrupted one."""
+    return [v for v in gan.variables if v.name == "seed_generator_state"]
 
 
 def write_atomically(path, text):

@@ -66,7 +66,7 @@ def train(recipe, run_dir, resume=False, verbose="auto"):
     gan = recipe.build()
     initial_epoch = 0
     if start is not None:
-        gan.load_weights(start.weights)
+        checkpoints.restore(gan, start)
         initial_epoch = start.epoch
     history = gan.fit(
         recipe.dataset(start_step=initial_epoch * recipe.steps_per_epoch),
@@ -103,7 +103,7 @@ def load_gan(run_dir, strategy=None):
     info = checkpoints.latest(run_dir)
     recipe = load_recipe(Path(run_dir) / "recipe.toml")
     gan = build_gan(recipe, strategy=strategy, with_data=False)
-    gan.load_weights(info.weights)
+    checkpoints.restore(gan, info)
     return gan, recipe, info
 
 

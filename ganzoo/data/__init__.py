@@ -1,0 +1,41 @@
+"""Training data: toy distributions, image datasets, and the one training-stream builder.
+
+    examples = load_examples(recipe.data, "train", seed=recipe.train.seed)
+    dataset = train_dataset(examples.x, batch_size, k, seed, start_step)
+
+`load_examples` and `resolve_data_dir` need no TensorFlow; `train_dataset` imports it on first
+use. Every user-fixable problem (missing or corrupt files, bad ranges) is a `DataError` with a
+one-line message.
+"""
+
+from __future__ import annotations
+
+from ganzoo.config import DataConfig, IMAGE_DATASETS, TOY_DATASETS
+from ganzoo.data.examples import SPLITS, DataError, Examples
+from ganzoo.data.images import load_images
+from ganzoo.data.local import resolve_data_dir
+from ganzoo.data.toy import load_toy
+
+__all__ = ["DataError", "Examples", "SPLITS", "load_examples", "resolve_data_dir",
+           "train_dataset"]
+
+
+def load_examples(config: DataConfig, split: str, seed: int) -> Examples:
+    """One split ("train", "validation" or "test") of the dataset `config` names.
+
+    Toy distributions are drawn from `seed`; image datasets are read from local files or a
+    prepared TFDS copy (see `ganzoo.data.images`) and do not depend on it.
+    """
+    if config.name in TOY_DATASETS:
+        return load_toy(config, split, seed)
+    if config.name in IMAGE_DATASETS:
+        return load_images(config, split)
+    raise DataError(f"unknown dataset {config.name!r} in [data].name; choose from: "
+                    f"{', '.join(TOY_DATASETS + IMAGE_DATASETS)}")
+
+
+def train_dataset(x, batch_size: int, k: int, seed: int, start_step: int = 0):
+    """See `ganzoo.data.pipeline.train_dataset` (imported lazily: it needs TensorFlow)."""
+    from ganzoo.data.pipeline import train_dataset as build
+
+    return build(x, batch_size, k, seed, start_step)
