@@ -1,0 +1,100 @@
+"""The `ganzoo` command as a user runs it: listing, training, sampling, and bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.helpers import TINY_RING8
+
+# --set KEY=VALUE pairs, lists written as TOML ('["relu"]').
+TINY_SETS = [arg for key, value in TINY_RING8.items()
+             for arg in ("--set", f"{key}={json.dumps(value)}")]
+
+
+def ganzoo(*args, cwd=None, env=None):
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "ganzoo.cli", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300, env=environment)
+
+
+def assert_user_error(result, *expected):
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ganzoo:")]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
+def test_recipes_lists_every_recipe_with_a_description():
+    result = ganzoo("recipes")
+    assert result.returncode == 0
+    assert "toy/ring8" in result.stdout and "goodfellow2014/mnist" in result.stdout
+    assert "Table 1" in result.stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["train", "toy/ring9"], ["toy/ring9: no such recipe file", "toy/ring8"]),
+    (["train", "toy/ring8", "--set", "train.epochz=3"], ["unknown key 'train.epochz'", "train.epochs"]),
+    (["train", "toy/ring8", "--set", "train.batch_size=0"], ["[train].batch_size = 0 is impossible"]),
+    (["train", "toy/ring8", "--set", "loss.generator=hinje"], ["choose from: minimax, non_saturating"]),
+    (["train", "toy/ring8", "--set", "train.epochs"], ["expected KEY=VALUE"]),
+    (["train", "toy/ring8", "--strategy", "tpu"], ["choose from: auto, default"]),
+    (["sample", "no/such/run", "--out", "x.png"], ["no/such/run: not a ganzoo run directory"]),
+])
+def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, args, expected):
+    if args[0] == "train":
+        args = [*args, "--run-dir", tmp_path / "run"]
+    result = ganzoo(*args, cwd=tmp_path)
+    assert_user_error(result, *expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_data_fails_fast_before_writing_anything(tmp_path):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    result = ganzoo("train", "goodfellow2014/mnist", "--run-dir", tmp_path / "run", cwd=tmp_path,
+                    env={"GANZOO_DATA_DIR": str(empty), "TFDS_DATA_DIR": str(empty)})
+    assert_user_error(result, "mnist")
+    assert not (tmp_path / "run").exists()
+
+
+def test_malformed_recipe_file_names_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[train]\nepochs = 'many'\n")
+    result = ganzoo("train", bad, "--run-dir", tmp_path / "run")
+    assert_user_error(result, str(bad), "[train].epochs must be int, not 'many'")
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_resume_and_sample(tmp_path):
+    run = tmp_path / "run"
+    first = ganzoo("train", "toy/ring8", *TINY_SETS, "--set", "train.epochs=1", "--run-dir", run)
+    assert first.returncode == 0, first.stderr
+    assert (run / "recipe.toml").is_file() and (run / "checkpoints" / "epoch-0001.json").is_file()
+
+    again = ganzoo("train", "toy/ring8", *TINY_SETS, "--set", "train.epochs=1", "--run-dir", run)
+    assert_user_error(again, "pass --resume")
+
+    resumed = ganzoo("train", run, "--resume", "--set", "train.epochs=2")
+    assert resumed.returncode == 0, resumed.stderr
+    assert (run / "checkpoints" / "epoch-0002.json").is_file()
+    assert "Epoch 2/2" in resumed.stdout and "Epoch 1/2" not in resumed.stdout
+
+    sampled = ganzoo("sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "s.npy")
+    assert sampled.returncode == 0, sampled.stderr
+    points = np.load(tmp_path / "s.npy")
+    assert points.shape == (50, 2)
+    again = ganzoo("sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "t.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), points)
+    picture = ganzoo("sample", run, "--n", 16, "--out", tmp_path / "s.png")
+    assert picture.returncode == 0 and (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sample_rejects_bad_arguments(tmp_path):
+    assert_user_error(ganzoo("sample", tmp_path, "--n", 0, "--out", tmp_path / "x.png"), "--n must be >= 1")
+    assert_user_error(ganzoo("sample", tmp_path, "--out", tmp_path / "x.gif"), "must end in .png or .npy")

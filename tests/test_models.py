@@ -1,0 +1,90 @@
+"""The paper's networks: shapes, output ranges, the paper's initialisation, maxout, save/load."""
+
+import keras
+import numpy as np
+import pytest
+
+from ganzoo.config import DiscriminatorConfig, GeneratorConfig, ModelConfig
+from ganzoo.models import ARCHITECTURES, Maxout, MaxoutConv2D
+from ganzoo.training import marginal_logits
+
+SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3)}
+
+
+def tiny_config(architecture):
+    last = 8000 if architecture == "goodfellow2014_cifar10_conv" else 16
+    return ModelConfig(
+        architecture=architecture, latent_dim=4,
+        generator=GeneratorConfig(units=[8, last], activations=["relu", "sigmoid"], init_range=0.05,
+                                  output="sigmoid"),
+        discriminator=DiscriminatorConfig(units=[6], pieces=3, init_range=0.005, input_keep=0.8,
+                                          hidden_keep=0.5, max_column_norm=1.9365),
+    )
+
+
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_shapes_ranges_and_save_load(architecture, tmp_path):
+    config, shape = tiny_config(architecture), SHAPES[architecture]
+    module = ARCHITECTURES[architecture]
+    generator = module.build_generator(config, shape)
+    discriminator = module.build_discriminator(config, shape)
+    z = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    samples = generator.predict(z, verbose=0)
+    assert samples.shape == (3,) + shape
+    assert samples.min() >= 0.0 and samples.max() <= 1.0
+    assert discriminator.predict(samples, verbose=0).shape == (3, 1)
+    for model in (generator, discriminator):
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        again = keras.models.load_model(path)
+        inputs = z if model is generator else samples
+        np.testing.assert_allclose(again.predict(inputs, verbose=0), model.predict(inputs, verbose=0), rtol=1e-6)
+
+
+def test_paper_initialisation_ranges():
+    config = tiny_config("mlp")
+    generator = ARCHITECTURES["mlp"].build_generator(config, (28, 28, 1))
+    discriminator = ARCHITECTURES["mlp"].build_discriminator(config, (28, 28, 1))
+    g_kernel = generator.get_layer("hidden_0").kernel.numpy()
+    d_kernel = discriminator.get_layer("maxout_0").linear.kernel.numpy()
+    assert 0.04 < np.abs(g_kernel).max() <= 0.05
+    assert 0.004 < np.abs(d_kernel).max() <= 0.005
+
+
+def test_output_bias_from_pixel_marginals():
+    x = np.zeros((4, 2, 2, 1), np.float32)
+    x[:, 0, 0] = 0.5   # mean 0.5 -> logit 0
+    x[:2, 0, 1] = 1.0  # mean 0.5 -> logit 0
+    x[:, 1, 1] = 0.75  # mean 0.75 -> logit log 3
+    logits = marginal_logits(x)
+    np.testing.assert_allclose(logits[[0, 1, 3]], [0.0, 0.0, np.log(3.0)], atol=1e-6)
+    assert logits[2] < -15  # never-on pixel: clipped, finite
+    config = tiny_config("mlp")
+    generator = ARCHITECTURES["mlp"].build_generator(config, (2, 2, 1), output_bias=logits)
+    np.testing.assert_allclose(generator.get_layer("output").bias.numpy(), logits)
+
+
+def test_maxout_takes_the_max_over_pieces():
+    layer = Maxout(2, 3, kernel_initializer="ones")
+    layer.build((None, 1))
+    layer.linear.kernel.assign(np.array([[1.0, -2.0, 3.0, 0.5, 0.25, -1.0]], np.float32))
+    out = layer(np.array([[2.0], [-1.0]], np.float32)).numpy()
+    # unit 0 pieces (1, -2, 3), unit 1 pieces (0.5, 0.25, -1), times x.
+    np.testing.assert_allclose(out, [[6.0, 1.0], [2.0, 1.0]])
+    assert Maxout.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_max_column_norm_is_enforced_after_an_update():
+    config = tiny_config("mlp")
+    discriminator = ARCHITECTURES["mlp"].build_discriminator(config, (4,))
+    kernel = discriminator.get_layer("maxout_0").linear.kernel
+    optimizer = keras.optimizers.SGD(100.0)
+    optimizer.apply_gradients([(-np.ones(kernel.shape, np.float32), kernel)])
+    assert np.linalg.norm(kernel.numpy(), axis=0).max() <= 1.9365 + 1e-4
+
+
+def test_maxout_conv_layer_shapes():
+    layer = MaxoutConv2D(32, 2, 8, 4, 4, 2)
+    assert layer.compute_output_shape((None, 32, 32, 3)) == (None, 15, 15, 32)
+    out = layer(np.zeros((1, 32, 32, 3), np.float32))
+    assert out.shape == (1, 15, 15, 32)
