@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo import checkpoints, plots
+from ganzoo import checkpoints, distribute, plots
 from ganzoo.config import TOY_DATASETS
 from ganzoo.optimizers import current_momentum
 
@@ -23,8 +23,14 @@ TOY_SAMPLES = 2500
 
 
 def default_callbacks(recipe, run_dir):
-    """Checkpoints first, so a diverged step is flagged before anything else logs it."""
-    return [Checkpointer(recipe, run_dir), TensorBoardLogger(recipe, run_dir)]
+    """Checkpoints first, so a diverged step is flagged before anything else logs it; then the
+    recipe's `[eval]` metrics, when `every > 0`, on the checkpoint just saved."""
+    callbacks = [Checkpointer(recipe, run_dir), TensorBoardLogger(recipe, run_dir)]
+    if recipe.config.eval.every > 0:
+        from ganzoo.eval.runner import EvalCallback  # TensorFlow-heavy; only when asked
+
+        callbacks.append(EvalCallback(recipe, run_dir))
+    return callbacks
 
 
 class Checkpointer(keras.callbacks.Callback):
@@ -37,10 +43,12 @@ class Checkpointer(keras.callbacks.Callback):
     def __init__(self, recipe, run_dir):
         super().__init__()
         self.recipe = recipe
-        self.run_dir = Path(run_dir)
+        self.run_dir = self.chief_dir = Path(run_dir)
 
     def on_train_begin(self, logs=None):
         self.model.diverged = None
+        # Only the chief worker writes into the run directory (see ganzoo.distribute).
+        self.run_dir = distribute.output_dir(self.chief_dir, self.model.distribute_strategy)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         checkpoints.write_atomically(self.run_dir / "recipe.toml", self.recipe.to_toml())
 
@@ -48,7 +56,7 @@ class Checkpointer(keras.callbacks.Callback):
         for name in ("d_loss", "g_loss"):
             value = float((logs or {}).get(name, 0.0))
             if not math.isfinite(value):
-                self.stop(f"{name} became {value} at step {int(self.model.g_optimizer.iterations)}")
+                self.stop(f"{name} became {value} at step {int(self.model.g_optimizer.iterations.numpy())}")
                 return
 
     def stop(self, what):
@@ -63,6 +71,9 @@ class Checkpointer(keras.callbacks.Callback):
         checkpoints.save(self.model, self.run_dir, epoch + 1,
                          self.model.g_optimizer.iterations.numpy(), self.recipe.steps_per_epoch)
 
+    def on_train_end(self, logs=None):
+        distribute.discard_output_dir(self.run_dir, self.chief_dir)
+
 
 class TensorBoardLogger(keras.callbacks.Callback):
     """Scalars every `log_every` steps, the recipe's hparams, and pictures every epoch.
@@ -75,12 +86,16 @@ class TensorBoardLogger(keras.callbacks.Callback):
     def __init__(self, recipe, run_dir):
         super().__init__()
         self.recipe = recipe
+        self.chief_dir = self.output_dir = Path(run_dir)
         self.log_dir = Path(run_dir) / "logs"
         self.writer = None
 
     def on_train_begin(self, logs=None):
         from tensorboard.plugins.hparams import api as hparams
 
+        # Only the chief worker writes into the run directory (see ganzoo.distribute).
+        self.output_dir = distribute.output_dir(self.chief_dir, self.model.distribute_strategy)
+        self.log_dir = self.output_dir / "logs"
         self.writer = tf.summary.create_file_writer(str(self.log_dir))
         self.fixed_z = self.fixed_latents()
         with self.writer.as_default():
@@ -99,14 +114,14 @@ class TensorBoardLogger(keras.callbacks.Callback):
         return {"grid": grid[:count], "interpolation": line, "toy": toy}
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.g_optimizer.iterations)
+        step = int(self.model.g_optimizer.iterations.numpy())
         if step % self.recipe.train.log_every == 0:
             self.write_scalars(step, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if getattr(self.model, "diverged", None):
             return
-        step = int(self.model.g_optimizer.iterations)
+        step = int(self.model.g_optimizer.iterations.numpy())
         self.write_scalars(step, logs)
         with self.writer.as_default(step=step):
             for name, picture in self.pictures().items():
@@ -116,13 +131,14 @@ class TensorBoardLogger(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.writer is not None:
             self.writer.close()
+        distribute.discard_output_dir(self.output_dir, self.chief_dir)
 
     def write_scalars(self, step, logs):
         optimizer = self.model.g_optimizer
         with self.writer.as_default(step=step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(name, float(value))
-            tf.summary.scalar("learning_rate", float(optimizer.learning_rate))
+            tf.summary.scalar("learning_rate", float(np.asarray(optimizer.learning_rate)))
             tf.summary.scalar("momentum", current_momentum(optimizer))
 
     def pictures(self):

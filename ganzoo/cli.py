@@ -1,4 +1,4 @@
-"""The `ganzoo` command: recipes | train | sample.
+"""The `ganzoo` command: recipes | train | sample | export | eval | classifier.
 
 User errors (bad recipe, missing data, missing run) print one line and exit 2; a diverged
 training exits 1; anything else is a bug and keeps its traceback.
@@ -49,15 +49,61 @@ def build_parser():
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --run-dir from its newest checkpoint")
     train.add_argument("--strategy", help="override [train].strategy (auto, default, one_device, "
-                                          "mirrored, multi_worker)")
+                                          "mirrored, multi_worker); GANZOO_CPU_DEVICES=N splits "
+                                          "the CPU into N devices for mirrored without GPUs")
     train.set_defaults(run=run_train)
 
-    sample = commands.add_parser("sample", help="draw samples from a trained run")
-    sample.add_argument("run_dir", type=Path)
+    sample = commands.add_parser("sample", help="draw samples from a trained run, or from a "
+                                                "generator served by TensorFlow Serving")
+    sample.add_argument("run_dir", type=Path, nargs="?", help="a run directory (or --server)")
+    sample.add_argument("--server", metavar="URL", help="ask TensorFlow Serving's REST API "
+                                                        "instead, e.g. http://localhost:8501")
+    sample.add_argument("--model", help="with --server: the served model's name")
     sample.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", type=Path, required=True, help="a .png grid or a .npy array")
     sample.set_defaults(run=run_sample)
+
+    export = commands.add_parser("export", help="export a run's generator for TensorFlow Serving")
+    export.add_argument("run_dir", type=Path)
+    export.add_argument("--to", type=Path, default=Path("exported"),
+                        help="the folder TF Serving serves (default: exported)")
+    export.add_argument("--name", help="the model's name (default: the recipe's, e.g. toy_ring8)")
+    export.add_argument("--config-base", default="/models",
+                        help="where the server sees --to, for models.config's base_path "
+                             "(default: /models, the tensorflow/serving container's)")
+    export.set_defaults(run=run_export)
+
+    evaluate = commands.add_parser("eval", help="evaluate a run's newest checkpoint "
+                                                "(docs/evaluation.md)")
+    evaluate.add_argument("run_dir", type=Path)
+    evaluate.add_argument("--metrics", default="", help="comma-separated: parzen, modes, jsd, "
+                          "fid, kid, is, prdc (default: parzen for images, modes for ring8 and "
+                          "grid25, jsd for gaussian1d)")
+    evaluate.add_argument("--json", action="store_true",
+                          help="print one JSON object (metric values, protocol, checkpoint)")
+    evaluate.add_argument("--samples", type=int, default=0, help="generator samples per metric "
+                          "(default: each metric's protocol, e.g. 10000 for parzen)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the generator's noise")
+    evaluate.add_argument("--extractor", default="auto", help="features for fid/kid/is/prdc: "
+                          "classifier or inception (default: classifier for mnist and "
+                          "fashion_mnist, else inception)")
+    evaluate.add_argument("--inception-weights", type=Path, help="an InceptionV3 .h5 weights "
+                          "file (default: $GANZOO_INCEPTION_WEIGHTS or ~/.keras/models)")
+    evaluate.set_defaults(run=run_eval)
+
+    classifier = commands.add_parser("classifier", help="the MNIST / Fashion-MNIST classifier "
+                                                        "behind fid, kid, is and prdc")
+    actions = classifier.add_subparsers(dest="action", required=True, metavar="ACTION")
+    fit = actions.add_parser("train", help="train it on the local files and save it")
+    fit.add_argument("--dataset", choices=("mnist", "fashion_mnist"), required=True)
+    fit.add_argument("--out", type=Path, help="the .keras file (default: "
+                                              "$GANZOO_HOME or ~/.ganzoo, classifiers/DATASET.keras)")
+    fit.add_argument("--epochs", type=int, help="training epochs (default: 2 for mnist, "
+                                                "4 for fashion_mnist)")
+    fit.add_argument("--data-dir", default="", help="folder holding DATASET/ "
+                                                    "(default: $GANZOO_DATA_DIR)")
+    fit.set_defaults(run=run_classifier_train)
     return parser
 
 
@@ -88,17 +134,25 @@ def run_train(args):
     recipe = load_recipe(recipe_path, overrides=overrides)
     if run_dir is None:
         run_dir = Path("runs") / f"{recipe.name.replace('/', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    from ganzoo.distribute import describe, is_chief, make_strategy
+
+    # First: logical CPU devices and multi-worker collectives are fixed when TF starts.
+    strategy = make_strategy(recipe.train.strategy)
     recipe.examples("train")  # fail on missing data before anything is written
 
-    from ganzoo.training import train
+    from ganzoo.training import starting_checkpoint, train
 
-    print(f"ganzoo: training {recipe.name} into {run_dir} "
+    starting_checkpoint(recipe, run_dir, args.resume)
+
+    print(f"ganzoo: training {recipe.name} into {run_dir} on {describe(strategy)} "
           f"(tensorboard --logdir {run_dir / 'logs'})", file=sys.stderr)
     started = time.monotonic()
     # A progress bar on a terminal; one line per epoch in a log file.
-    train(recipe, run_dir, resume=args.resume, verbose=1 if sys.stdout.isatty() else 2)
-    print(f"ganzoo: done in {time.monotonic() - started:.0f} s; checkpoints in "
-          f"{run_dir / 'checkpoints'}", file=sys.stderr)
+    train(recipe, run_dir, resume=args.resume, verbose=1 if sys.stdout.isatty() else 2,
+          strategy=strategy)
+    written = (f"checkpoints in {run_dir / 'checkpoints'}" if is_chief(strategy)
+               else "the chief worker wrote the checkpoints")
+    print(f"ganzoo: done in {time.monotonic() - started:.0f} s; {written}", file=sys.stderr)
 
 
 def run_sample(args):
@@ -112,11 +166,61 @@ def run_sample(args):
         raise GanzooError(f"--n must be >= 1, not {args.n}")
     if args.out.suffix not in (".png", ".npy"):
         raise GanzooError(f"--out {args.out}: the file must end in .png or .npy")
+    if args.server:
+        if args.run_dir is not None or not args.model:
+            raise GanzooError("--server URL needs --model NAME and no RUN_DIR")
+        from ganzoo import serving
+
+        write_samples(args.out, serving.sample(args.server, args.model, args.n, args.seed), plots)
+        print(args.out)
+        return
+    if args.run_dir is None:
+        raise GanzooError("give a RUN_DIR, or --server URL --model NAME")
     gan, recipe, _ = load_gan(args.run_dir)
-    z = gan.prior.sample(args.n, tf.constant([args.seed, 0], tf.int64))
-    samples = gan.generator.predict(z, verbose=0)
+    # One z per seed (seed, seed+1, ...), as an export's `sample` signature draws them, so a run
+    # and its served export give the same samples. In a tf.function: map_fn is slow eagerly.
+    seeds = tf.range(args.seed, args.seed + args.n, dtype=tf.int64)
+    samples = gan.generator.predict(tf.function(gan.prior.sample_per_seed)(seeds), verbose=0)
     write_samples(args.out, samples, plots)
     print(args.out)
+
+
+def run_export(args):
+    from ganzoo.export import export_run
+
+    print(export_run(args.run_dir, to=args.to, name=args.name, config_base=args.config_base))
+
+
+def run_eval(args):
+    import contextlib
+    import json
+
+    from ganzoo.eval.runner import evaluate_run, format_table
+
+    # Progress bars and Keras messages go to stderr, so stdout holds only the table or JSON.
+    with contextlib.redirect_stdout(sys.stderr):
+        report = evaluate_run(args.run_dir, args.metrics, samples=args.samples, seed=args.seed,
+                              extractor=args.extractor, inception_weights=args.inception_weights,
+                              verbose=sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(format_table(report, list(report["protocol"])))
+        print(f"ganzoo: saved {args.run_dir / 'eval.json'}; TensorBoard scalars eval/* in "
+              f"{args.run_dir / 'logs'}", file=sys.stderr)
+
+
+def run_classifier_train(args):
+    from ganzoo.eval.classifier import default_path, train_classifier
+
+    if args.epochs is not None and args.epochs < 1:
+        raise GanzooError(f"--epochs must be >= 1, not {args.epochs}")
+    out = args.out or default_path(args.dataset)
+    info = train_classifier(args.dataset, out, epochs=args.epochs, data_dir=args.data_dir,
+                            verbose=1 if sys.stdout.isatty() else 2)
+    print(f"ganzoo: {args.dataset} classifier saved to {out}: test accuracy "
+          f"{info['test_accuracy']:.4f} on {info['test_examples']} images, trained in "
+          f"{info['train_seconds']:.0f} s", file=sys.stderr)
 
 
 def write_samples(out, samples, plots):

@@ -1,7 +1,7 @@
 """The typed sections of a recipe: what each key means, its type, default and allowed values.
 
 A recipe file (TOML) holds the tables `[data]`, `[model]` (with `[model.generator]` and
-`[model.discriminator]`), `[loss]` and `[train]`; each maps onto one dataclass here. Loading and
+`[model.discriminator]`), `[loss]`, `[train]` and `[eval]`; each maps onto one dataclass here. Loading and
 validation live in `ganzoo.recipe`; this module is only the schema, so every part of the package
 can import it without importing TensorFlow.
 
@@ -156,6 +156,26 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class EvalConfig:
+    """Metrics computed during training (`ganzoo.eval.runner`; see docs/evaluation.md).
+
+    metrics: names as `ganzoo eval --metrics` takes them (parzen, modes, jsd, fid, kid, is,
+      prdc); empty means the dataset's defaults (images: parzen; ring8, grid25: modes;
+      gaussian1d: jsd).
+    every: evaluate after every this many epochs (after that epoch's checkpoint); 0 = never.
+    samples: generator samples per metric; 0 = each metric's protocol (parzen, fid, kid, is:
+      10,000; modes: 2,500; prdc: 5,000; jsd: 100,000).
+    extractor: features for fid, kid, is and prdc: `auto` (the ganzoo classifier for MNIST and
+      Fashion-MNIST, else inception), `classifier` or `inception`.
+    """
+
+    metrics: list[str] = field(default_factory=list)
+    every: int = 0
+    samples: int = 0
+    extractor: str = "auto"
+
+
+@dataclass(frozen=True)
 class RecipeConfig:
     """A whole recipe: its description line and its sections."""
 
@@ -164,6 +184,7 @@ class RecipeConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
 
 TOY_DATASETS = ("ring8", "grid25", "gaussian1d")
@@ -184,6 +205,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "train.update": ("alternating", "simultaneous"),
     "train.optimizer": ("sgd", "adam"),
     "train.strategy": ("auto", "default", "one_device", "mirrored", "multi_worker"),
+    "eval.metrics": ("parzen", "modes", "jsd", "fid", "kid", "is", "prdc"),
+    "eval.extractor": ("auto", "classifier", "inception"),
 }
 
 # Numeric limits by dotted key: (lowest, highest, whether the lowest is allowed).
@@ -217,6 +240,8 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "train.beta_2": (0, 1, True),
     "train.steps_per_epoch": (0, None, True),
     "train.log_every": (1, None, True),
+    "eval.every": (0, None, True),
+    "eval.samples": (0, None, True),
 }
 
 

@@ -1,0 +1,227 @@
+"""The metric registry: what each metric of `ganzoo eval` computes and on which datasets.
+
+Each metric is a function in METRICS taking an `Evaluation` (the GAN, the recipe, the options,
+and what the metrics share: generator samples and features) and returning a `Result`: its values
+(the JSON keys of `ganzoo eval --json`) and its protocol (sample counts, reference split,
+extractor), since numbers measured under different protocols are not comparable. The formulas
+live in parzen.py, modes.py, frechet.py and prdc.py; `ganzoo.eval.runner` evaluates whole runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.config import IMAGE_DATASETS
+from ganzoo.data.toy import density, mode_centres, standard_std
+from ganzoo.errors import GanzooError
+from ganzoo.eval import frechet, modes, parzen, prdc
+from ganzoo.eval.features import make_extractor
+
+PARZEN_VALIDATION = 1_000  # the paper's protocol: the first 1,000 validation images choose sigma
+SAMPLE_SEED = 7919  # the second half of the stateless seed of evaluation samples
+
+
+class EvalError(GanzooError):
+    """An evaluation that cannot run as asked: an unknown or inapplicable metric."""
+
+
+@dataclass
+class Result:
+    """One metric's values (flat JSON keys -> numbers) and how they were measured."""
+
+    values: dict
+    protocol: dict = field(default_factory=dict)
+
+
+class Evaluation:
+    """One evaluation of one generator: options, and the samples and features metrics share."""
+
+    def __init__(self, gan, recipe, samples=0, seed=0, extractor=None, verbose=False):
+        self.gan, self.recipe = gan, recipe
+        self.samples, self.seed, self.verbose = samples, seed, verbose
+        self.extractor = extractor  # built by `prepare_extractor` (it may be missing)
+        self._generated, self._features = {}, {}
+
+    def count(self, default):
+        """`--samples` when given, else the metric's protocol default."""
+        return self.samples or default
+
+    def generate(self, count):
+        """`count` generator samples in inference mode, from a fixed seed (cached)."""
+        if count not in self._generated:
+            seed = tf.constant([self.seed, SAMPLE_SEED], tf.int64)
+            z = self.gan.prior.sample(count, seed)
+            self._generated[count] = self.gan.generator.predict(z, batch_size=1000, verbose=0)
+        return self._generated[count]
+
+    def feature_pair(self, default_count):
+        """Features (and probabilities) of `count` samples and of up to `count` test images."""
+        count = self.count(default_count)
+        real = self.recipe.examples("test").x[:count]
+        fake = self.extract("generated", self.generate(count))
+        reference = self.extract("test", real)
+        protocol = {"samples": count, "reference": f"{len(real)} test images",
+                    "extractor": self.extractor.name}
+        return fake, reference, protocol
+
+    def extract(self, which, images):
+        """(features, probabilities) of `images` (cached by which set and how many)."""
+        key = (which, len(images))
+        if key not in self._features:
+            if self.verbose:
+                print(f"features of {len(images)} {which} images", file=sys.stderr)
+            self._features[key] = self.extractor.features_and_probabilities(
+                unit_range(images, self.recipe), verbose=self.verbose)
+        return self._features[key]
+
+
+def unit_range(images, recipe):
+    """Pixels in [0, 1] for an extractor: `unit` images as they are (clipped), others (gcn)
+    rescaled per image by their own min and max, the same for real and generated images."""
+    images = np.asarray(images, np.float32)
+    if recipe.data.preprocess == "unit":
+        return np.clip(images, 0.0, 1.0)
+    flat = images.reshape(len(images), -1)
+    low, high = flat.min(axis=1, keepdims=True), flat.max(axis=1, keepdims=True)
+    return ((flat - low) / np.maximum(high - low, 1e-12)).reshape(images.shape)
+
+
+# -- The metrics ------------------------------------------------------------------------------
+
+
+def parzen_metric(evaluation):
+    """Table 1 of Goodfellow et al. 2014: see `ganzoo.eval.parzen`."""
+    recipe = evaluation.recipe
+    validation = recipe.examples("validation").x[:PARZEN_VALIDATION]
+    test = recipe.examples("test").x
+    count = evaluation.count(10_000)
+    result = parzen.parzen_evaluate(evaluation.generate(count), validation, test,
+                                    verbose=evaluation.verbose)
+    values = {key: result[key] for key in ("parzen_ll", "parzen_se", "parzen_sigma")}
+    return Result(values, {
+        "samples": count, "reference": f"{len(test)} test images",
+        "details": f"sigma from 10 log-spaced in [0.1, 1] by the first {len(validation)} "
+                   f"validation images ([data].validation = {list(recipe.data.validation)})"})
+
+
+def modes_metric(evaluation):
+    """Modes captured, high-quality fraction and reverse KL (VEEGAN / PacGAN): `modes.py`."""
+    name = evaluation.recipe.data.name
+    centres, std = mode_centres(name), evaluation.recipe.data.std or standard_std(name)
+    count = evaluation.count(modes.DEFAULT_NUM_SAMPLES)
+    samples = evaluation.generate(count).reshape(count, -1)
+    return Result(modes.mode_metrics(samples, centres, std), {
+        "samples": count, "reference": f"{len(centres)} mode centres, std {std:g}",
+        "details": "high quality = within 3 std of the nearest centre"})
+
+
+def jsd_metric(evaluation):
+    """Jensen-Shannon divergence between p_data's density and the samples' histogram (1-D)."""
+    name = evaluation.recipe.data.name
+    std = evaluation.recipe.data.std or standard_std(name)
+    count = evaluation.count(100_000)
+    value = modes.jensen_shannon_1d(lambda x: density(name, x, std), evaluation.generate(count))
+    return Result({"jsd": value}, {
+        "samples": count, "reference": f"the density of p_data (std {std:g})",
+        "details": "200 bins on [-8, 8] plus two overflow bins; nats, at most log 2"})
+
+
+def fid_metric(evaluation):
+    """Frechet distance between Gaussians fitted to the two feature sets (Heusel et al. 2017)."""
+    fake, real, protocol = evaluation.feature_pair(10_000)
+    fid = frechet.frechet_distance(*frechet.feature_statistics(fake[0]),
+                                   *frechet.feature_statistics(real[0]))
+    return Result({"fid": fid}, protocol)
+
+
+def kid_metric(evaluation):
+    """Kernel inception distance (Binkowski et al. 2018): mean and std over 100 subsets."""
+    fake, real, protocol = evaluation.feature_pair(10_000)
+    mean, std = frechet.kernel_inception_distance(fake[0], real[0])
+    protocol["details"] = "100 subsets of min(1000, counts) rows, cubic kernel"
+    return Result({"kid": mean, "kid_std": std}, protocol)
+
+
+def is_metric(evaluation):
+    """Inception score from the extractor's class probabilities (Salimans et al. 2016)."""
+    count = evaluation.count(10_000)
+    if not evaluation.extractor.has_probabilities:
+        raise EvalError(f"is needs class probabilities; {evaluation.extractor.name} has none "
+                        "(use the full InceptionV3 weights, not the notop file)")
+    probabilities = evaluation.extract("generated", evaluation.generate(count))[1]
+    mean, std = frechet.inception_score(probabilities, splits=10)
+    return Result({"is": mean, "is_std": std}, {
+        "samples": count, "reference": None,  # the samples' class probabilities only
+        "extractor": evaluation.extractor.name, "details": "mean and std over 10 splits"})
+
+
+def prdc_metric(evaluation):
+    """Precision and recall (k = 3) and density and coverage (k = 5): `prdc.py`."""
+    fake, real, protocol = evaluation.feature_pair(5_000)
+    values = prdc.precision_recall(real[0], fake[0], nearest_k=3)
+    values.update(prdc.density_coverage(real[0], fake[0], nearest_k=5))
+    protocol["details"] = "precision/recall k = 3, density/coverage k = 5"
+    return Result(values, protocol)
+
+
+# Plain dict, so grep finds every metric. APPLIES_TO: the datasets each one is defined for.
+METRICS = {
+    "parzen": parzen_metric,
+    "modes": modes_metric,
+    "jsd": jsd_metric,
+    "fid": fid_metric,
+    "kid": kid_metric,
+    "is": is_metric,
+    "prdc": prdc_metric,
+}
+FEATURE_METRICS = ("fid", "kid", "is", "prdc")
+APPLIES_TO = {
+    "parzen": IMAGE_DATASETS,
+    "modes": ("ring8", "grid25"),
+    "jsd": ("gaussian1d",),
+    **{name: IMAGE_DATASETS for name in FEATURE_METRICS},
+}
+DEFAULT_METRICS = {"ring8": ("modes",), "grid25": ("modes",), "gaussian1d": ("jsd",),
+                   **{name: ("parzen",) for name in IMAGE_DATASETS}}
+
+
+def applicable_metrics(dataset):
+    """The metrics defined for `dataset`, in registry order."""
+    return [name for name in METRICS if dataset in APPLIES_TO[name]]
+
+
+def check_metrics(recipe, names):
+    """`names` (a list or 'a,b' text; empty: the dataset's defaults), each checked to apply."""
+    if isinstance(names, str):
+        names = [name.strip() for name in names.split(",") if name.strip()]
+    dataset = recipe.data.name
+    allowed = applicable_metrics(dataset)
+    for name in names or ():
+        if name not in allowed:
+            what = "unknown metric" if name not in METRICS else "metric"
+            why = "" if name not in METRICS else f" does not apply to {dataset} runs"
+            raise EvalError(f"{what} {name!r}{why}; for {dataset} choose from: {', '.join(allowed)}")
+    return list(dict.fromkeys(names or DEFAULT_METRICS[dataset]))
+
+
+def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
+    """The feature extractor the metrics need (None when none does): fails before any work."""
+    if not any(name in FEATURE_METRICS for name in names):
+        return None
+    return make_extractor(extractor, recipe.data.name, inception_weights)
+
+
+def evaluate(gan, recipe, names, samples=0, seed=0, extractor=None, verbose=False):
+    """Run the metrics `names` (already checked) on `gan`: {metric name: Result}."""
+    evaluation = Evaluation(gan, recipe, samples, seed, extractor, verbose)
+    return {name: METRICS[name](evaluation) for name in names}
+
+
+def needed_splits(names):
+    """The data splits the metrics `names` read, so a missing file is reported before work."""
+    splits = {"validation", "test"} if "parzen" in names else set()
+    return sorted(splits | ({"test"} if set(names) & set(FEATURE_METRICS) else set()))

@@ -1,0 +1,209 @@
+"""Evaluating a run: `evaluate_run` behind `ganzoo eval`, its report (TensorBoard, eval.json, a
+table), and the training callback behind a recipe's `[eval]` section.
+
+    report = evaluate_run("runs/mnist", ["parzen"])   # also writes TensorBoard + eval.json
+    report["parzen_ll"], report["protocol"]["parzen"], report["checkpoint"]["epoch"]
+
+The metrics themselves are in `ganzoo.eval.metrics`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo import checkpoints
+from ganzoo.eval.metrics import (EvalError, Result, check_metrics, evaluate, needed_splits,
+                                 prepare_extractor)
+
+__all__ = ["EVAL_FILE", "EvalCallback", "EvalError", "Result", "evaluate_run", "format_table",
+           "make_report", "save_report", "write_scalars"]
+
+EVAL_FILE = "eval.json"
+
+
+# -- A whole run: `ganzoo eval` ----------------------------------------------------------------
+
+
+def evaluate_run(run_dir, metrics=None, samples=0, seed=0, extractor=None,
+                 inception_weights=None, verbose=False, write=True):
+    """Evaluate the newest checkpoint of `run_dir`; returns the report `ganzoo eval --json` prints.
+
+    The report maps each value key to its number and adds `protocol` (metric -> sample counts,
+    reference, extractor) and `checkpoint` (epoch, step, weights file). With `write`, each value
+    goes to TensorBoard as `eval/<key>` at the checkpoint's step and the report to RUN_DIR/eval.json.
+    Problems the user can fix (no run, no checkpoint, unknown metric, missing data, missing
+    classifier or weights) raise a GanzooError before the GAN is loaded.
+    """
+    from ganzoo.recipe import load_recipe
+
+    run_dir = Path(run_dir)
+    if samples < 0:
+        raise EvalError(f"--samples must be >= 0 (0: each metric's protocol), not {samples}")
+    info = checkpoints.latest(run_dir)
+    recipe = load_recipe(run_dir / "recipe.toml")
+    names = check_metrics(recipe, metrics)
+    model = prepare_extractor(recipe, names, extractor, inception_weights)
+    for split in needed_splits(names):
+        recipe.examples(split)  # a DataError now rather than after loading the GAN
+    gan = recipe.build(with_data=False)
+    gan.load_weights(info.weights)
+    results = evaluate(gan, recipe, names, samples, seed, model, verbose)
+    checkpoint = {"epoch": info.epoch, "step": info.step,
+                  "weights": str(info.weights.relative_to(run_dir))}
+    report = make_report(results, checkpoint)
+    if write:
+        write_scalars(run_dir / "logs", results, info.step)
+        save_report(run_dir, report)
+    return report
+
+
+def make_report(results, checkpoint):
+    """{value key: number, ..., "protocol": {metric: protocol}, "checkpoint": checkpoint}."""
+    report = {}
+    for result in results.values():
+        report.update({key: json_number(value) for key, value in result.values.items()})
+    report["protocol"] = {name: result.protocol for name, result in results.items()}
+    report["checkpoint"] = checkpoint
+    return report
+
+
+def json_number(value):
+    """int or float for JSON; a non-finite float becomes null (JSON has no NaN)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def save_report(run_dir, report):
+    """Write RUN_DIR/eval.json and return what it holds: `report`, plus the results of other
+    metrics on the same checkpoint that an earlier evaluation saved there."""
+    path = Path(run_dir) / EVAL_FILE
+    try:
+        previous = json.loads(path.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    if previous.get("checkpoint", {}).get("step") == report["checkpoint"]["step"]:
+        values = {key: value for key, value in {**previous, **report}.items()
+                  if key not in ("protocol", "checkpoint")}
+        protocol = {**previous.get("protocol", {}), **report["protocol"]}
+        report = {**values, "protocol": protocol, "checkpoint": report["checkpoint"]}
+    checkpoints.write_atomically(path, json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def write_scalars(log_dir, results, step):
+    """Each value as the TensorBoard scalar `eval/<key>` at `step`."""
+    writer = tf.summary.create_file_writer(str(log_dir))
+    with writer.as_default(step=int(step)):
+        for result in results.values():
+            for key, value in result.values.items():
+                tf.summary.scalar(f"eval/{key}", float(value))
+    writer.close()
+
+
+# -- Printing ----------------------------------------------------------------------------------
+
+
+def headline(name, values):
+    """One metric's values in a few words."""
+    v = values
+    if name == "parzen":
+        return f"{v['parzen_ll']:.2f} ± {v['parzen_se']:.2f} (sigma {v['parzen_sigma']:.4g})"
+    if name == "modes":
+        return (f"{v['modes']} modes, {v['high_quality']:.1%} high quality, "
+                f"reverse KL {v['reverse_kl']:.3f}")
+    if name in ("kid", "is"):
+        return f"{v[name]:.4g} ± {v[name + '_std']:.2g}"
+    if len(v) == 1:
+        return f"{next(iter(v.values())):.4g}"
+    return ", ".join(f"{key} {value:.3f}" for key, value in v.items())
+
+
+def protocol_note(protocol):
+    """'10000 samples vs 10000 test images; <extractor>; <details>'."""
+    reference = protocol.get("reference")
+    parts = [f"{protocol['samples']} samples" + (f" vs {reference}" if reference else "")]
+    parts += [protocol[key] for key in ("extractor", "details") if protocol.get(key)]
+    return "; ".join(parts)
+
+
+def format_table(report, names):
+    """The text table `ganzoo eval` prints: metric, value, protocol."""
+    checkpoint = report["checkpoint"]
+    rows = [(name, headline(name, {key: report[key] for key in value_keys(report, name)}),
+             protocol_note(report["protocol"][name])) for name in names]
+    widths = [max(len(row[i]) for row in rows + [("metric", "value", "")]) for i in (0, 1)]
+    lines = [f"checkpoint: epoch {checkpoint['epoch']}, step {checkpoint['step']} "
+             f"({checkpoint['weights']})",
+             f"{'metric':<{widths[0]}}  {'value':<{widths[1]}}  protocol"]
+    lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
+              "modes": ("modes", "high_quality", "reverse_kl"), "jsd": ("jsd",), "fid": ("fid",),
+              "kid": ("kid", "kid_std"), "is": ("is", "is_std"),
+              "prdc": ("precision", "recall", "density", "coverage")}
+
+
+def value_keys(report, name):
+    return [key for key in VALUE_KEYS[name] if key in report]
+
+
+# -- During training: a recipe's [eval] section -------------------------------------------------
+
+
+class EvalCallback(keras.callbacks.Callback):
+    """Runs the recipe's `[eval].metrics` every `[eval].every` epochs on the GAN being trained.
+
+    Each value goes to TensorBoard (`eval/<key>`, in RUN_DIR/logs) at the step reached, the
+    report to RUN_DIR/eval.json (the checkpoint just saved is the one evaluated), and one line
+    is printed. Metric names, data and extractor are checked when the callback is made, so a
+    mistake fails before training starts.
+    """
+
+    def __init__(self, recipe, run_dir):
+        super().__init__()
+        config = recipe.config.eval
+        self.recipe, self.run_dir = recipe, Path(run_dir)
+        self.chief_dir = self.run_dir
+        self.every, self.samples = config.every, config.samples
+        self.names = check_metrics(recipe, config.metrics)
+        self.extractor = prepare_extractor(recipe, self.names, config.extractor)
+        for split in needed_splits(self.names):
+            recipe.examples(split)
+
+    def on_train_begin(self, logs=None):
+        from ganzoo import distribute
+
+        # Every worker evaluates (sampling calls `predict`, a collective op); the chief writes.
+        self.run_dir = distribute.output_dir(self.chief_dir, self.model.distribute_strategy)
+
+    def on_train_end(self, logs=None):
+        from ganzoo import distribute
+
+        distribute.discard_output_dir(self.run_dir, self.chief_dir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if getattr(self.model, "diverged", None) or (epoch + 1) % self.every:
+            return
+        step = int(self.model.g_optimizer.iterations.numpy())
+        results = evaluate(self.model, self.recipe, self.names, self.samples,
+                           extractor=self.extractor)
+        write_scalars(self.run_dir / "logs", results, step)
+        weights = checkpoints.checkpoint_dir(self.run_dir) / f"epoch-{epoch + 1:04d}.weights.h5"
+        checkpoint = {"epoch": epoch + 1, "step": step,
+                      "weights": str(weights.relative_to(self.run_dir))}
+        save_report(self.run_dir, make_report(results, checkpoint))
+        summary = "; ".join(f"{name} {headline(name, result.values)}"
+                            for name, result in results.items())
+        print(f"eval at epoch {epoch + 1}: {summary}", flush=True)
