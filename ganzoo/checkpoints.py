@@ -44,7 +44,7 @@ def save(gan, run_dir, epoch, step, steps_per_epoch):
     gan.save_weights(temporary)
     os.replace(temporary, folder / f"{stem}.weights.h5")
     state = {"epoch": epoch, "step": int(step), "steps_per_epoch": steps_per_epoch,
-             "random_states": {v.path: v.numpy().tolist() for v in random_states(gan)}}
+             "random_states": [v.numpy().tolist() for v in random_states(gan)]}
     write_atomically(folder / f"{stem}.json", json.dumps(state, indent=2) + "\n")
     for old in all_checkpoints(run_dir)[:-KEEP]:
         old.weights.unlink(missing_ok=True)
@@ -55,10 +55,9 @@ def restore(gan, info):
     """Load a checkpoint into a GAN built from the same recipe, dropout random states included."""
     gan.load_weights(info.weights)
     meta = json.loads(info.weights.with_name(info.weights.name.replace(".weights.h5", ".json")).read_text())
-    saved = meta.get("random_states", {})
-    for variable in random_states(gan):
-        if variable.path in saved:
-            variable.assign(saved[variable.path])
+    # In model order: variable names carry per-process counters, so they differ between builds.
+    for variable, value in zip(random_states(gan), meta.get("random_states", [])):
+        variable.assign(value)
 
 
 def random_states(gan):

@@ -177,8 +177,13 @@ class EvalConfig:
 
 @dataclass(frozen=True)
 class RecipeConfig:
-    """A whole recipe: its description line and its sections."""
+    """A whole recipe: its name, description line and sections.
 
+    name: the recipe's name under recipes/ ("toy/ring8"); recipe files leave it out and a run's
+      resolved recipe records it, so an export knows where its generator came from.
+    """
+
+    name: str = ""
     description: str = ""
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

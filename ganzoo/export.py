@@ -69,7 +69,7 @@ def export_run(run_dir, to="exported", name=None, config_base=CONFIG_BASE):
         raise ExportError(f"--to {root}: exists and is not a directory")
     serving_protos()
     gan, recipe, info = load_gan(run_dir)
-    recipe_name = source_recipe_name(recipe)
+    recipe_name = recipe.name
     name = name or default_name(recipe_name, run_dir)
     metadata = describe(run_dir, recipe, recipe_name, info, gan.prior, name)
     archive = build_archive(gan.generator, gan.prior, output_kind(recipe))
@@ -105,21 +105,6 @@ def check_name(name):
     if not NAME_PATTERN.fullmatch(name):
         raise ExportError(f"--name {name!r}: use letters, digits, '_', '-' and '.' only "
                           "(not starting with '.' or '-')")
-
-
-def source_recipe_name(recipe):
-    """The recipes/ name a run was trained from ("toy/ring8"), found by its description line
-    (a run folder keeps the resolved recipe but not its file name); None if none matches."""
-    from ganzoo.recipe import load_recipe, recipe_names
-
-    matches = []
-    for candidate in recipe_names():
-        try:
-            if load_recipe(candidate).config.description == recipe.config.description:
-                matches.append(candidate)
-        except GanzooError:
-            continue
-    return matches[0] if len(matches) == 1 else None
 
 
 def default_name(recipe_name, run_dir):

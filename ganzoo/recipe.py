@@ -219,7 +219,10 @@ class Recipe:
 
     @property
     def name(self):
-        """'toy/ring8' for recipes under recipes/, else the file's stem."""
+        """'toy/ring8' for recipes under recipes/ (or as a run's resolved recipe records it),
+        else the file's stem."""
+        if self.config.name:
+            return self.config.name
         if self.path is None:
             return "recipe"
         try:
@@ -233,7 +236,8 @@ class Recipe:
     train = property(lambda self: self.config.train)
 
     def to_toml(self):
-        return dump_toml(self.config)
+        """The resolved recipe, its name included."""
+        return dump_toml(dataclasses.replace(self.config, name=self.name))
 
     @functools.cache
     def examples(self, split="train"):

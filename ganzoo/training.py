@@ -50,20 +50,17 @@ def marginal_logits(x, eps=1e-7):
     return np.log(mean / (1 - mean)).astype(np.float32)
 
 
-def train(recipe, run_dir, resume=False, verbose="auto"):
+def train(recipe, run_dir, resume=False, verbose="auto", strategy=None):
     """Train `recipe` into `run_dir`; with `resume`, continue from its newest checkpoint.
+
+    `strategy` defaults to the recipe's [train].strategy (see ganzoo.distribute).
 
     Returns the Keras History. A resumed run ends with the weights an uninterrupted run with
     the same seed would have (on CPU): data order, noise and dropout depend only on the step.
     """
     run_dir = Path(run_dir)
-    start = checkpoints.latest(run_dir) if resume else None
-    if start is None and checkpoints.all_checkpoints(run_dir):
-        raise RunError(f"{run_dir}: already holds a trained run; pass --resume to continue it "
-                       "or choose another --run-dir")
-    if start is not None:
-        check_same_recipe(recipe, run_dir)
-    gan = recipe.build()
+    start = starting_checkpoint(recipe, run_dir, resume)
+    gan = recipe.build(strategy=strategy)
     initial_epoch = 0
     if start is not None:
         checkpoints.restore(gan, start)
@@ -81,19 +78,37 @@ def train(recipe, run_dir, resume=False, verbose="auto"):
     return history
 
 
+def starting_checkpoint(recipe, run_dir, resume):
+    """The checkpoint a run continues from (None for a new run), or a RunError if `run_dir`
+    cannot take this run: a finished run without `resume`, or another recipe."""
+    run_dir = Path(run_dir)
+    if not resume:
+        if checkpoints.all_checkpoints(run_dir):
+            raise RunError(f"{run_dir}: already holds a trained run; pass --resume to continue "
+                           "it or choose another --run-dir")
+        return None
+    start = checkpoints.latest(run_dir)
+    check_same_recipe(recipe, run_dir)
+    return start
+
+
 def check_same_recipe(recipe, run_dir):
-    """Resuming may extend train.epochs; any other change would make a different run."""
+    """Resuming may extend train.epochs and change how the run is carried out or watched
+    (strategy, XLA, logging, evaluation); any other change would make a different run."""
     from ganzoo.recipe import load_recipe
 
     saved = load_recipe(Path(run_dir) / "recipe.toml").config
-    mine = recipe.config
-    if replace_epochs(saved) != replace_epochs(mine):
+    if what_decides_the_weights(saved) != what_decides_the_weights(recipe.config):
         raise RunError(f"{run_dir}: the recipe differs from the one this run was trained with "
-                       f"({run_dir / 'recipe.toml'}); only train.epochs may change on --resume")
+                       f"({run_dir / 'recipe.toml'}); --resume may change only train.epochs, "
+                       "train.strategy, train.jit_compile, train.log_every and [eval]")
 
 
-def replace_epochs(config):
-    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=1))
+def what_decides_the_weights(config):
+    """The recipe with the keys that cannot change the trained weights set to fixed values."""
+    train = dataclasses.replace(config.train, epochs=1, strategy="auto", jit_compile=False,
+                                log_every=1)
+    return dataclasses.replace(config, train=train, eval=type(config.eval)(), name="", description="")
 
 
 def load_gan(run_dir, strategy=None):
@@ -102,7 +117,8 @@ def load_gan(run_dir, strategy=None):
 
     info = checkpoints.latest(run_dir)
     recipe = load_recipe(Path(run_dir) / "recipe.toml")
-    gan = build_gan(recipe, strategy=strategy, with_data=False)
+    # Sampling and export need one device, not the cluster or the GPUs the run trained on.
+    gan = build_gan(recipe, strategy=strategy or make_strategy("default"), with_data=False)
     checkpoints.restore(gan, info)
     return gan, recipe, info
 
