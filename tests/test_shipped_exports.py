@@ -1,0 +1,53 @@
+"""The generators shipped in exported/: each loads the way TF Serving loads it (a TF1 session in a
+fresh process), answers both signatures with the declared dtypes and shapes, matches the TF2
+loader, and carries its recipe and measured metrics."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from google.protobuf import text_format
+
+HERE = Path(__file__).resolve().parent
+EXPORTED = HERE.parent / "exported"
+VERSIONS = sorted(p for p in EXPORTED.glob("*/[0-9]*") if p.is_dir())
+
+
+def test_models_config_names_every_shipped_model():
+    from tensorflow_serving.config import model_server_config_pb2
+
+    config = text_format.Parse((EXPORTED / "models.config").read_text(),
+                               model_server_config_pb2.ModelServerConfig())
+    names = {c.name for c in config.model_config_list.config}
+    assert names == {p.parent.name for p in VERSIONS}
+    assert {"toy_ring8", "goodfellow2014_mnist"} <= names
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda p: p.parent.name)
+def test_shipped_export_serves_both_signatures(version, tmp_path):
+    meta = json.loads((version / "assets.extra" / "ganzoo.json").read_text())
+    assert meta["metrics"] and meta["checkpoint"]["epoch"] >= 1
+    latent_dim, shape = meta["latent_dim"], tuple(meta["output_shape"])
+    z = np.random.default_rng(0).uniform(-1, 1, size=(3, latent_dim)).astype(np.float32)
+    seeds = np.array([5, 6, 5], np.int64)
+    np.savez(tmp_path / "in.npz", **{"0/serving_default/z": z, "0/sample/seed": seeds})
+    subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), tmp_path / "in.npz",
+                    tmp_path / "out.npz", version], check=True, timeout=300,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    tf1 = np.load(tmp_path / "out.npz")
+    outputs = ["points"] if len(shape) == 1 else ["images", "pixels"]
+    loaded = tf.saved_model.load(str(version))
+    tf2 = loaded.signatures["serving_default"](z=tf.constant(z))
+    for name in outputs:
+        assert tf1[f"0/serving_default/{name}"].shape == (3,) + shape
+        assert tf1[f"0/sample/{name}"].shape == (3,) + shape
+        np.testing.assert_allclose(tf1[f"0/serving_default/{name}"], tf2[name].numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(tf1[f"0/sample/{name}"][0], tf1[f"0/sample/{name}"][2])
+        assert not np.array_equal(tf1[f"0/sample/{name}"][0], tf1[f"0/sample/{name}"][1])
+    if "images" in outputs:
+        assert str(tf1["0/serving_default/images:dtype"]) == "uint8"
