@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from ganzoo import losses
+from ganzoo import distribute, losses
 
 
 class GAN(keras.Model):
@@ -106,7 +106,7 @@ class GAN(keras.Model):
             for i, real in enumerate(batches):
                 self.discriminator_step(real, self.noise_seed(step, i))
             self.generator_step(tf.shape(batches[0])[0], self.noise_seed(step, len(batches)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.logs()
 
     def discriminator_step(self, real, seed):
         """One SGD step on D: ascend log D(x) + log(1 - D(G(z)))."""
@@ -139,7 +139,7 @@ class GAN(keras.Model):
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             loss = self.discriminator_loss(real_logits, fake_logits)
-            scaled = loss / replicas()
+            scaled = self.scale_loss(loss)
         grads = tape.gradient(scaled, self.discriminator.trainable_variables)
         return grads, loss, real_logits, fake_logits
 
@@ -147,7 +147,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(z, training=True), training=True)
             loss = self.generator_loss(fake_logits)
-            scaled = loss / replicas()
+            scaled = self.scale_loss(loss)
         return tape.gradient(scaled, self.generator.trainable_variables), loss
 
     def joint_gradients(self, real, z):
@@ -156,13 +156,32 @@ class GAN(keras.Model):
             fake_logits = self.discriminator(self.generator(z, training=True), training=True)
             d_loss = self.discriminator_loss(real_logits, fake_logits)
             g_loss = self.generator_loss(fake_logits)
-            d_scaled, g_scaled = d_loss / replicas(), g_loss / replicas()
+            d_scaled, g_scaled = self.scale_loss(d_loss), self.scale_loss(g_loss)
         d_grads = tape.gradient(d_scaled, self.discriminator.trainable_variables)
         g_grads = tape.gradient(g_scaled, self.generator.trainable_variables)
         del tape
         return d_grads, g_grads, d_loss, g_loss, real_logits, fake_logits
 
     # -- Small hooks ---------------------------------------------------------------------
+
+    def scale_loss(self, loss):
+        """This replica's share of the global-batch loss.
+
+        `apply_gradients` sums the replicas' gradients, so the per-replica mean is divided by
+        the number of replicas: the update then equals one device's on the global batch.
+        """
+        return loss / replicas()
+
+    def logs(self):
+        """The metrics' results: each replica's mean, which `fit` averages over replicas.
+
+        Rank 1 across several workers: Keras' final reduction there fails on scalars
+        (tensorflow/tensorflow#72388) and averages the [1] values back into scalars.
+        """
+        logs = {m.name: m.result() for m in self.metrics}
+        if distribute.is_multi_worker(tf.distribute.get_strategy()):
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def noise_seed(self, step, stream):
         """The stateless seed of one noise draw: step t's i-th draw, the same on every replica."""
