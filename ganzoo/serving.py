@@ -1,4 +1,4 @@
-"""A client for generators served by TensorFlow Serving's REST API (see docs/serving.md).
+"""A client for generators served by TensorFlow Serving's REST API (see README.md, "Serving").
 
     samples = ganzoo.serving.sample("http://localhost:8501", "goodfellow2014_mnist", n=16, seed=0)
 
