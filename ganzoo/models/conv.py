@@ -14,7 +14,7 @@ import math
 import keras
 
 from ganzoo.models.layers import Maxout, MaxoutConv2D
-from ganzoo.models.mlp import column_norm, uniform_init
+from ganzoo.models.mlp import column_norm, hidden_layers, uniform_init
 
 # (filters, pieces, kernel, padding, pool, pool stride) of the paper's discriminator.
 CONV_LAYERS = (
@@ -29,15 +29,7 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     """Dense layers, reshape to 10x10x80, then a 5x5 stride-3 transposed convolution."""
     config = model.generator
     z = keras.Input((model.latent_dim,), name="z")
-    h = z
-    for i, (units, activation) in enumerate(zip(config.units, config.activations)):
-        bias = config.hidden_bias[i] if config.hidden_bias else 0.0
-        h = keras.layers.Dense(
-            units, activation,
-            kernel_initializer=uniform_init(config.init_range, seed + i),
-            bias_initializer=keras.initializers.Constant(bias),
-            name=f"hidden_{i}",
-        )(h)
+    h = hidden_layers(config, z, seed)
     if config.units[-1] != math.prod(FEATURE_MAP):
         raise ValueError(f"[model.generator].units must end with {math.prod(FEATURE_MAP)} "
                          f"(reshaped to {FEATURE_MAP}), not {config.units[-1]}")

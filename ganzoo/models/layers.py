@@ -48,11 +48,7 @@ class Maxout(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["kernel_initializer"] = keras.initializers.deserialize(config["kernel_initializer"])
-        if config.get("kernel_constraint") is not None:
-            config["kernel_constraint"] = keras.constraints.deserialize(config["kernel_constraint"])
-        return cls(**config)
+        return cls(**deserialize_kernel_options(config))
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -110,8 +106,13 @@ class MaxoutConv2D(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["kernel_initializer"] = keras.initializers.deserialize(config["kernel_initializer"])
-        if config.get("kernel_constraint") is not None:
-            config["kernel_constraint"] = keras.constraints.deserialize(config["kernel_constraint"])
-        return cls(**config)
+        return cls(**deserialize_kernel_options(config))
+
+
+def deserialize_kernel_options(config):
+    """A layer config with its kernel initializer and constraint turned back into objects."""
+    config = dict(config)
+    config["kernel_initializer"] = keras.initializers.deserialize(config["kernel_initializer"])
+    if config.get("kernel_constraint") is not None:
+        config["kernel_constraint"] = keras.constraints.deserialize(config["kernel_constraint"])
+    return config

@@ -35,15 +35,7 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     """
     config = model.generator
     z = keras.Input((model.latent_dim,), name="z")
-    h = z
-    for i, (units, activation) in enumerate(zip(config.units, config.activations)):
-        bias = config.hidden_bias[i] if config.hidden_bias else 0.0
-        h = keras.layers.Dense(
-            units, activation,
-            kernel_initializer=uniform_init(config.init_range, seed + i),
-            bias_initializer=keras.initializers.Constant(bias),
-            name=f"hidden_{i}",
-        )(h)
+    h = hidden_layers(config, z, seed)
     size = math.prod(data_shape)
     bias_init = "zeros" if output_bias is None else keras.initializers.Constant(np.asarray(output_bias).reshape(size))
     out = keras.layers.Dense(
@@ -54,6 +46,20 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     )(h)
     out = keras.layers.Reshape(tuple(data_shape), name="sample")(out)
     return keras.Model(z, out, name="generator")
+
+
+def hidden_layers(config, z, seed):
+    """The generator's fully connected hidden layers, each with its activation and start bias."""
+    h = z
+    for i, (units, activation) in enumerate(zip(config.units, config.activations)):
+        bias = config.hidden_bias[i] if config.hidden_bias else 0.0
+        h = keras.layers.Dense(
+            units, activation,
+            kernel_initializer=uniform_init(config.init_range, seed + i),
+            bias_initializer=keras.initializers.Constant(bias),
+            name=f"hidden_{i}",
+        )(h)
+    return h
 
 
 def build_discriminator(model, data_shape, seed=0):
