@@ -465,7 +465,7 @@ def test_real_tensorflow_model_server(exported, generators, tmp_path):
     binary = shutil.which("tensorflow_model_server")
     if binary is None:
         pytest.skip("tensorflow_model_server is not on PATH: an optional external binary (not on "
-                    "PyPI; see README.md, "Serving"), so this is skipped even under CI; the TF1-loader "
+                    "PyPI; see README.md, section Serving), so this is skipped even under CI; the TF1-loader "
                     "and stand-in-server tests cover the same contract")
     root = next(iter(exported.values())).parents[1]
     config = tmp_path / "models.config"
