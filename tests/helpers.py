@@ -21,6 +21,15 @@ TINY_RING8 = {
     "train.log_every": 5,
 }
 
+# A goodfellow2014/mnist recipe small enough to build and checkpoint in a moment.
+TINY_MNIST = {
+    "model.generator.units": [16],
+    "model.generator.activations": ["relu"],
+    "model.generator.output_bias": "zero",
+    "model.discriminator.units": [8],
+    "model.discriminator.pieces": 2,
+}
+
 
 def tiny_gan(update="alternating", k=1, learning_rate=0.05, seed=0):
     """A 2-d GAN with SGD, so every update is a plain, checkable gradient step."""

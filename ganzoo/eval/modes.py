@@ -10,26 +10,25 @@ of high-quality samples over the modes.
 
 import numpy as np
 
+from ganzoo.data.toy import mode_centres
+
 DEFAULT_NUM_SAMPLES = 2_500
 
 
 def ring8_modes(radius=1.0, std=0.01):
     """8 Gaussian modes evenly spaced on a circle, std 0.01 (VEEGAN / PacGAN 2D-ring).
 
-    Returns (centres of shape (8, 2), std).
+    Returns (centres of shape (8, 2), std): the centres `ganzoo.data.toy` draws from.
     """
-    angles = 2.0 * np.pi * np.arange(8) / 8
-    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std
+    return radius * mode_centres("ring8"), std
 
 
 def grid25_modes(std=0.05):
     """25 Gaussian modes at {-4, -2, 0, 2, 4}^2, std 0.05 (VEEGAN / PacGAN 2D-grid).
 
-    Returns (centres of shape (25, 2), std).
+    Returns (centres of shape (25, 2), std): the centres `ganzoo.data.toy` draws from.
     """
-    axis = np.arange(-4.0, 5.0, 2.0)
-    xs, ys = np.meshgrid(axis, axis, indexing="ij")
-    return np.stack([xs.ravel(), ys.ravel()], axis=1), std
+    return mode_centres("grid25"), std
 
 
 def mode_metrics(samples, centres, std):

@@ -13,14 +13,8 @@ from ganzoo import checkpoints, cli
 from ganzoo.eval import classifier, frechet, runner
 from ganzoo.recipe import load_recipe
 from tests.conftest import find_real_data_dir
+from tests.helpers import TINY_MNIST
 
-TINY_MNIST = {
-    "model.generator.units": [16],
-    "model.generator.activations": ["relu"],
-    "model.generator.output_bias": "zero",
-    "model.discriminator.units": [8],
-    "model.discriminator.pieces": 2,
-}
 
 
 @pytest.fixture(scope="module")

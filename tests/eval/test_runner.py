@@ -10,15 +10,8 @@ from ganzoo import checkpoints, cli
 from ganzoo.errors import RecipeError
 from ganzoo.eval import parzen, runner
 from ganzoo.recipe import load_recipe
-from tests.helpers import TINY_RING8
+from tests.helpers import TINY_MNIST, TINY_RING8
 
-TINY_MNIST = {
-    "model.generator.units": [16],
-    "model.generator.activations": ["relu"],
-    "model.generator.output_bias": "zero",
-    "model.discriminator.units": [8],
-    "model.discriminator.pieces": 2,
-}
 
 
 def make_run(folder, recipe_name, overrides=None, epoch=3):
