@@ -74,9 +74,11 @@ def build_parser():
                              "(default: /models, the tensorflow/serving container's)")
     export.set_defaults(run=run_export)
 
-    evaluate = commands.add_parser("eval", help="evaluate a run's newest checkpoint "
-                                                "(docs/evaluation.md)")
-    evaluate.add_argument("run_dir", type=Path)
+    evaluate = commands.add_parser("eval", help="evaluate a run's newest checkpoint or an "
+                                                "exported model (docs/evaluation.md)")
+    evaluate.add_argument("run_dir", type=Path, metavar="RUN_DIR_OR_EXPORT",
+                          help="a run directory, or exported/NAME (its newest version) or "
+                               "exported/NAME/VERSION: the SavedModel as TF Serving runs it")
     evaluate.add_argument("--metrics", default="", help="comma-separated: parzen, modes, jsd, "
                           "fid, kid, is, prdc (default: parzen for images, modes for ring8 and "
                           "grid25, jsd for gaussian1d)")
@@ -195,19 +197,23 @@ def run_eval(args):
     import contextlib
     import json
 
-    from ganzoo.eval.runner import evaluate_run, format_table
+    from ganzoo.eval.runner import evaluate_export, evaluate_run, format_table
+    from ganzoo.export import is_export
 
+    exported = is_export(args.run_dir)
+    evaluate = evaluate_export if exported else evaluate_run
     # Progress bars and Keras messages go to stderr, so stdout holds only the table or JSON.
     with contextlib.redirect_stdout(sys.stderr):
-        report = evaluate_run(args.run_dir, args.metrics, samples=args.samples, seed=args.seed,
-                              extractor=args.extractor, inception_weights=args.inception_weights,
-                              verbose=sys.stderr.isatty())
+        report = evaluate(args.run_dir, args.metrics, samples=args.samples, seed=args.seed,
+                          extractor=args.extractor, inception_weights=args.inception_weights,
+                          verbose=sys.stderr.isatty())
     if args.json:
         print(json.dumps(report))
     else:
         print(format_table(report, list(report["protocol"])))
-        print(f"ganzoo: saved {args.run_dir / 'eval.json'}; TensorBoard scalars eval/* in "
-              f"{args.run_dir / 'logs'}", file=sys.stderr)
+        if not exported:
+            print(f"ganzoo: saved {args.run_dir / 'eval.json'}; TensorBoard scalars eval/* in "
+                  f"{args.run_dir / 'logs'}", file=sys.stderr)
 
 
 def run_classifier_train(args):

@@ -275,6 +275,51 @@ def publish(model_dir, write, attempts=100):
         raise
 
 
+def is_export(path):
+    """Whether `path` is an exported model (exported/NAME) or one version of it (NAME/3)."""
+    path = Path(path)
+    return (path / "saved_model.pb").is_file() or bool(versions(path))
+
+
+def open_version(path):
+    """(version dir, ganzoo.json metadata, recipe) of exported/NAME (its newest version) or
+    exported/NAME/VERSION; an ExportError if it is not a ganzoo export."""
+    from ganzoo.recipe import load_recipe
+
+    path = Path(path)
+    version_dir = path if (path / "saved_model.pb").is_file() else path / str(
+        (versions(path) or [0])[-1])
+    extra = version_dir / "assets.extra"
+    if not (version_dir / "saved_model.pb").is_file() or not (extra / METADATA_FILE).is_file():
+        raise ExportError(f"{path}: not a ganzoo export (no saved_model.pb with "
+                          f"assets.extra/{METADATA_FILE}); make one with `ganzoo export RUN_DIR`")
+    try:
+        metadata = json.loads((extra / METADATA_FILE).read_text())
+    except ValueError as error:
+        raise ExportError(f"{extra / METADATA_FILE}: not valid JSON ({error})") from None
+    return version_dir, metadata, load_recipe(extra / "recipe.toml")
+
+
+class ServedGenerator:
+    """An export's `serving_default` signature, run the way TF Serving runs it, behind the
+    `predict` of a Keras generator: samples in the data's range (`pixels` or `points`)."""
+
+    def __init__(self, version_dir, recipe):
+        import tensorflow as tf
+
+        self.loaded = tf.saved_model.load(str(version_dir))  # keeps the variables alive
+        self.signature = self.loaded.signatures["serving_default"]
+        self.output = "points" if output_kind(recipe) == "points" else "pixels"
+
+    def predict(self, z, batch_size=1000, verbose=0):
+        import tensorflow as tf
+
+        z = np.asarray(z, np.float32)
+        parts = [self.signature(z=tf.constant(z[i:i + batch_size]))[self.output].numpy()
+                 for i in range(0, len(z), batch_size)]
+        return np.concatenate(parts)
+
+
 def versions(model_dir):
     """The integer versions in a model directory, ascending."""
     if not Path(model_dir).is_dir():

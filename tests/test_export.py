@@ -285,6 +285,43 @@ def test_bad_export_input_is_one_line_and_writes_nothing(runs, tmp_path, capsys,
     assert not root.exists()
 
 
+def test_served_generator_predicts_what_the_keras_generator_does(exported, generators):
+    generator, prior = generators["goodfellow2014_mnist"]
+    z = prior.sample(7, tf.constant([3, 4], tf.int64)).numpy()
+    _, _, recipe = export.open_version(exported["goodfellow2014_mnist"].parent)
+    served = export.ServedGenerator(exported["goodfellow2014_mnist"], recipe)
+    np.testing.assert_allclose(served.predict(z, batch_size=3), generator.predict(z, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_eval_of_an_export_equals_eval_of_its_run_and_writes_nothing(runs, exported, capsys):
+    from ganzoo.eval.runner import evaluate_run
+
+    model_dir = exported["toy_ring8"].parent
+    before = sorted((p, p.stat().st_mtime_ns) for p in model_dir.rglob("*"))
+    assert cli.main(["eval", str(model_dir), "--json", "--samples", "500"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    from_run = evaluate_run(runs["toy_ring8"], ["modes"], samples=500, write=False)
+    for key in ("modes", "high_quality", "reverse_kl"):
+        assert report[key] == pytest.approx(from_run[key], rel=1e-6, abs=1e-9), key
+    assert report["checkpoint"] == {"epoch": 1, "step": 3, "export": str(exported["toy_ring8"])}
+    assert report["at_export"] == {"modes": 7, "high_quality": 0.9}  # the run's eval.json (EVAL)
+    assert sorted((p, p.stat().st_mtime_ns) for p in model_dir.rglob("*")) == before
+
+    assert cli.main(["eval", str(exported["toy_ring8"])]) == 0  # a version dir, as a table
+    table = capsys.readouterr().out
+    assert table.startswith(f"export {exported['toy_ring8']}, made from checkpoint: epoch 1")
+
+
+def test_eval_of_a_broken_export_is_one_line(exported, tmp_path, capsys):
+    broken = tmp_path / "model" / "1"
+    shutil.copytree(exported["toy_ring8"], broken)
+    (broken / "assets.extra" / "ganzoo.json").unlink()
+    assert cli.main(["eval", str(broken.parent)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and "not a ganzoo export" in err and str(broken.parent) in err
+
+
 def test_images_from_unbounded_data_are_scaled_per_image():
     x = tf.constant([[1.5, -0.2, 0.5, 0.998], [2.0, 4.0, 6.0, 3.0], [5.0, 5.0, 5.0, 5.0]])
     x = tf.reshape(x, [3, 2, 2, 1])

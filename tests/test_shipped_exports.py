@@ -51,3 +51,18 @@ def test_shipped_export_serves_both_signatures(version, tmp_path):
         assert not np.array_equal(tf1[f"0/sample/{name}"][0], tf1[f"0/sample/{name}"][1])
     if "images" in outputs:
         assert str(tf1["0/serving_default/images:dtype"]) == "uint8"
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda p: p.parent.name)
+def test_shipped_export_scores_what_its_metadata_says(version, real_data_dir, monkeypatch):
+    """The README's numbers for the shipped models, re-measured on the SavedModels themselves
+    with each metric's full protocol (`ganzoo eval exported/NAME`)."""
+    from ganzoo.eval.runner import evaluate_export
+
+    meta = json.loads((version / "assets.extra" / "ganzoo.json").read_text())
+    if meta["output_shape"] != [2]:
+        monkeypatch.setenv("GANZOO_DATA_DIR", str(real_data_dir("mnist")))
+    report = evaluate_export(version)
+    assert meta["metrics_of_this_checkpoint"] and report["at_export"]
+    for key, recorded in report["at_export"].items():
+        assert report[key] == pytest.approx(recorded, rel=1e-4, abs=1e-3), key

@@ -1,8 +1,9 @@
-"""Evaluating a run: `evaluate_run` behind `ganzoo eval`, its report (TensorBoard, eval.json, a
-table), and the training callback behind a recipe's `[eval]` section.
+"""Evaluating a run or an export: `evaluate_run` and `evaluate_export` behind `ganzoo eval`, the
+report (TensorBoard, eval.json, a table), and the training callback behind a recipe's `[eval]`.
 
     report = evaluate_run("runs/mnist", ["parzen"])   # also writes TensorBoard + eval.json
     report["parzen_ll"], report["protocol"]["parzen"], report["checkpoint"]["epoch"]
+    evaluate_export("exported/goodfellow2014_mnist")  # the served model; writes nothing
 
 The metrics themselves are in `ganzoo.eval.metrics`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -21,8 +23,8 @@ from ganzoo import checkpoints
 from ganzoo.eval.metrics import (EvalError, Result, check_metrics, evaluate, needed_splits,
                                  prepare_extractor)
 
-__all__ = ["EVAL_FILE", "EvalCallback", "EvalError", "Result", "evaluate_run", "format_table",
-           "make_report", "save_report", "write_scalars"]
+__all__ = ["EVAL_FILE", "EvalCallback", "EvalError", "Result", "evaluate_export", "evaluate_run",
+           "format_table", "make_report", "save_report", "write_scalars"]
 
 EVAL_FILE = "eval.json"
 
@@ -60,6 +62,40 @@ def evaluate_run(run_dir, metrics=None, samples=0, seed=0, extractor=None,
     if write:
         write_scalars(run_dir / "logs", results, info.step)
         save_report(run_dir, report)
+    return report
+
+
+def evaluate_export(path, metrics=None, samples=0, seed=0, extractor=None,
+                    inception_weights=None, verbose=False):
+    """Evaluate an exported generator (exported/NAME, its newest version, or NAME/VERSION)
+    through its `serving_default` signature, as TF Serving runs it; nothing is written.
+
+    The report is `evaluate_run`'s, with `checkpoint` naming the export and the checkpoint it was
+    made from, and `at_export` holding the values ganzoo.json recorded for that checkpoint (when
+    it recorded them), so a shipped model's numbers can be checked without its run.
+    """
+    from ganzoo.export import ServedGenerator, open_version
+    from ganzoo.models import LatentPrior
+
+    if samples < 0:
+        raise EvalError(f"--samples must be >= 0 (0: each metric's protocol), not {samples}")
+    version_dir, metadata, recipe = open_version(path)
+    names = check_metrics(recipe, metrics)
+    model = prepare_extractor(recipe, names, extractor, inception_weights)
+    for split in needed_splits(names):
+        recipe.examples(split)
+    prior = metadata["prior"]
+    served = SimpleNamespace(prior=LatentPrior(prior["kind"], metadata["latent_dim"],
+                                               prior["scale"]),
+                             generator=ServedGenerator(version_dir, recipe))
+    results = evaluate(served, recipe, names, samples, seed, model, verbose)
+    source = metadata.get("checkpoint", {})
+    report = make_report(results, {"epoch": source.get("epoch"), "step": source.get("step"),
+                                   "export": str(version_dir)})
+    recorded = metadata.get("metrics") if metadata.get("metrics_of_this_checkpoint") else None
+    if recorded:
+        report["at_export"] = {key: value for key, value in recorded.items()
+                               if key not in ("protocol", "checkpoint")}
     return report
 
 
@@ -142,10 +178,17 @@ def format_table(report, names):
     rows = [(name, headline(name, {key: report[key] for key in value_keys(report, name)}),
              protocol_note(report["protocol"][name])) for name in names]
     widths = [max(len(row[i]) for row in rows + [("metric", "value", "")]) for i in (0, 1)]
-    lines = [f"checkpoint: epoch {checkpoint['epoch']}, step {checkpoint['step']} "
-             f"({checkpoint['weights']})",
+    origin = (f"export {checkpoint['export']}, made from " if "export" in checkpoint else "")
+    where = "" if "export" in checkpoint else f" ({checkpoint['weights']})"
+    lines = [f"{origin}checkpoint: epoch {checkpoint['epoch']}, step {checkpoint['step']}{where}",
              f"{'metric':<{widths[0]}}  {'value':<{widths[1]}}  protocol"]
     lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
+    recorded = report.get("at_export", {})  # an export's numbers as ganzoo.json recorded them
+    for name in names:
+        keys = value_keys(report, name)
+        if keys and all(key in recorded for key in keys):
+            values = {key: recorded[key] for key in keys}
+            lines.append(f"{'':<{widths[0]}}  at export: {headline(name, values)}")
     return "\n".join(lines)
 
 
