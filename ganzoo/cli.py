@@ -144,7 +144,12 @@ def run_train(args):
 
     from ganzoo.training import starting_checkpoint, train
 
-    starting_checkpoint(recipe, run_dir, args.resume)
+    start = starting_checkpoint(recipe, run_dir, args.resume)
+    if start is not None and start.epoch >= recipe.train.epochs:
+        print(f"ganzoo: {run_dir} has trained {start.epoch} epochs, train.epochs is "
+              f"{recipe.train.epochs}: nothing to do (to train further: --resume --set "
+              f"train.epochs=N, N > {start.epoch})", file=sys.stderr)
+        return 0
 
     print(f"ganzoo: training {recipe.name} into {run_dir} on {describe(strategy)} "
           f"(tensorboard --logdir {run_dir / 'logs'})", file=sys.stderr)
