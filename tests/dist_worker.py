@@ -5,8 +5,9 @@ start this script with GANZOO_CPU_DEVICES=2 (or a TF_CONFIG) and compare the .np
 writes. `python tests/dist_worker.py JOB[,JOB...] OUT_DIR` with the jobs:
 
     mirrored      the paper's MNIST nets, 5 SGD steps on fixed random images: one device;
-                  2 replicas; 2 replicas without loss scaling; 2 replicas with XLA; the
-                  GAN's metrics under 2 replicas; how the data stream is split over them
+                  2 replicas; 2 replicas without loss scaling; 2 replicas with XLA; one
+                  device and 2 replicas with the paper's dropout; the GAN's metrics under 2
+                  replicas; how the data stream is split over them
     resume        a toy recipe through ganzoo.train: one device, 2 replicas, and the 2-replica
                   run from its epoch-1 checkpoint resumed under mirrored / default
     multi_worker  the same toy run as one worker of the TF_CONFIG cluster
@@ -28,8 +29,8 @@ import numpy as np
 from ganzoo import distribute
 
 MNIST_BATCH, MNIST_STEPS = 32, 5
-# The paper's MNIST networks and SGD; no dropout, so one device and two replicas see the same
-# function; no marginal output bias, so no data files are needed.
+# The paper's MNIST networks and SGD, dropout off unless asked (fit_mnist(dropout=True)); no
+# marginal output bias, so no data files are needed.
 MNIST_OVERRIDES = {
     "model.discriminator.input_keep": 1.0,
     "model.discriminator.hidden_keep": 1.0,
@@ -81,6 +82,8 @@ def mirrored_job(out, default):
     save(out / "mirrored.npz", *fit_mnist(mirrored))
     save(out / "mirrored_unscaled.npz", *fit_mnist(mirrored, unscaled=True))
     save(out / "mirrored_xla.npz", *fit_mnist(mirrored, jit_compile=True))
+    save(out / "one_device_dropout.npz", *fit_mnist(default, dropout=True))
+    save(out / "mirrored_dropout.npz", *fit_mnist(mirrored, dropout=True))
     np.savez(out / "split.npz", **replica_batches(mirrored))
     np.savez(out / "metrics.npz", **replica_metrics(mirrored))
 
@@ -114,13 +117,16 @@ def multi_worker_job(out, strategy):
 # -- Runs ---------------------------------------------------------------------------------------
 
 
-def fit_mnist(strategy, unscaled=False, jit_compile=False):
+def fit_mnist(strategy, unscaled=False, jit_compile=False, dropout=False):
     """The paper's MNIST GAN after MNIST_STEPS steps on fixed random images, its logs, and the
-    weights it started from."""
+    weights it started from; with `dropout`, the paper's discriminator dropout (0.8 / 0.5)."""
     from ganzoo import load_recipe
     from ganzoo.data.pipeline import train_dataset
 
     overrides = dict(MNIST_OVERRIDES, **{"train.jit_compile": jit_compile})
+    if dropout:
+        overrides.update({"model.discriminator.input_keep": 0.8,
+                          "model.discriminator.hidden_keep": 0.5})
     gan = load_recipe("goodfellow2014/mnist", overrides=overrides).build(strategy, with_data=False)
     if unscaled:
         gan.scale_loss = lambda loss: loss  # the classic bug: each replica's mean as it is

@@ -13,7 +13,7 @@ import math
 
 import keras
 
-from ganzoo.models.layers import Maxout, MaxoutConv2D
+from ganzoo.models.layers import Dropout, Maxout, MaxoutConv2D
 from ganzoo.models.mlp import column_norm, hidden_layers, uniform_init
 
 # (filters, pieces, kernel, padding, pool, pool stride) of the paper's discriminator.
@@ -48,16 +48,16 @@ def build_discriminator(model, data_shape, seed=0):
     init = lambda offset: uniform_init(config.init_range, seed + offset)  # noqa: E731
     constraint = column_norm(config.max_column_norm)
     x = keras.Input(tuple(data_shape), name="x")
-    h = keras.layers.Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(x)
+    h = Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(x)
     for i, (filters, pieces, kernel, pad, pool, stride) in enumerate(CONV_LAYERS):
         h = MaxoutConv2D(filters, pieces, kernel, pad, pool, stride,
                          kernel_initializer=init(1 + i), name=f"maxout_conv_{i}")(h)
-        h = keras.layers.Dropout(1.0 - config.hidden_keep, seed=seed + 10 + i)(h)
+        h = Dropout(1.0 - config.hidden_keep, seed=seed + 10 + i)(h)
     h = keras.layers.Flatten()(h)
     for i, units in enumerate(config.units):
         h = Maxout(units, config.pieces, kernel_initializer=init(20 + i),
                    kernel_constraint=constraint, name=f"maxout_{i}")(h)
-        h = keras.layers.Dropout(1.0 - config.hidden_keep, seed=seed + 30 + i)(h)
+        h = Dropout(1.0 - config.hidden_keep, seed=seed + 30 + i)(h)
     logit = keras.layers.Dense(1, kernel_initializer=init(100), kernel_constraint=constraint,
                                name="logit")(h)
     return keras.Model(x, logit, name="discriminator")

@@ -1,8 +1,10 @@
-"""Layers the paper's networks need and Keras lacks: maxout (dense and convolutional)."""
+"""Layers the paper's networks need and Keras lacks: maxout (dense and convolutional), and
+dropout that draws the same masks on N replicas as on one device."""
 
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
@@ -116,3 +118,30 @@ def deserialize_kernel_options(config):
     if config.get("kernel_constraint") is not None:
         config["kernel_constraint"] = keras.constraints.deserialize(config["kernel_constraint"])
     return config
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class Dropout(keras.layers.Dropout):
+    """Keras' Dropout, but under a strategy with N replicas each replica takes its rows of the
+    mask one device would draw for the global batch.
+
+    Keras' Dropout draws from a SeedGenerator whose state is mirrored, so every replica would
+    draw the same mask for its own slice of the batch: replica 1's examples would get replica
+    0's masks, and the run would differ from one device's. Here every replica draws the
+    global-batch mask from the same seed and keeps rows [r * b, (r + 1) * b), as the data and
+    the noise are split, so N replicas train exactly as one device does. One device takes
+    Keras' own path. (The class keeps Keras' name so that weight files keep their layout.)
+    """
+
+    def call(self, inputs, training=False):
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if not training or self.rate == 0 or replicas == 1 or self.noise_shape is not None:
+            return super().call(inputs, training=training)
+        rows = tf.shape(inputs)[0]
+        whole = tf.concat([[rows * replicas], tf.shape(inputs)[1:]], axis=0)
+        # 0 or 1 / (1 - rate) per element: stateless_dropout of ones, from the same seed draw.
+        scale = keras.random.dropout(tf.ones(whole, inputs.dtype), self.rate,
+                                     seed=self.seed_generator)
+        start = rows * tf.cast(context.replica_id_in_sync_group, rows.dtype)
+        return inputs * scale[start:start + rows]

@@ -12,7 +12,7 @@ import math
 import keras
 import numpy as np
 
-from ganzoo.models.layers import Maxout
+from ganzoo.models.layers import Dropout, Maxout
 
 
 def uniform_init(init_range, seed):
@@ -67,10 +67,10 @@ def build_discriminator(model, data_shape, seed=0):
     config = model.discriminator
     x = keras.Input(tuple(data_shape), name="x")
     h = keras.layers.Flatten()(x)
-    h = keras.layers.Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(h)
+    h = Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(h)
     for i, units in enumerate(config.units):
         h = hidden_layer(config, units, seed + 1 + i, f"maxout_{i}")(h)
-        h = keras.layers.Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
+        h = Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
     logit = keras.layers.Dense(
         1,
         kernel_initializer=uniform_init(config.init_range, seed + 100),
