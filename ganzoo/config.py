@@ -58,6 +58,11 @@ class GeneratorConfig:
     output_init_range: like init_range, for the output layer only; 0 means init_range.
     output_bias: `marginal` starts the output bias at the logit of the data's mean pixel (as
       pylearn2's init_bias_from_marginals did); `zero` at 0.
+    output_sparse_init: each output unit starts with this many nonzero N(0, 1) input weights,
+      the others 0 (pylearn2's sparse_init; the paper's TFD generator used 100); 0 = off.
+      Only for the `mlp` architecture.
+    max_column_norm: max norm of each weight column of the hidden layers, and of the output
+      layer of an `mlp` generator (pylearn2's max_col_norm); 0 = off.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
@@ -67,6 +72,8 @@ class GeneratorConfig:
     output: str = "linear"
     output_init_range: float = 0.0
     output_bias: str = "zero"
+    output_sparse_init: int = 0
+    max_column_norm: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,8 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.generator.units": (1, None, True),
     "model.generator.init_range": (0, None, True),
     "model.generator.output_init_range": (0, None, True),
+    "model.generator.output_sparse_init": (0, None, True),
+    "model.generator.max_column_norm": (0, None, True),
     "model.discriminator.units": (1, None, True),
     "model.discriminator.pieces": (1, None, True),
     "model.discriminator.init_range": (0, None, True),

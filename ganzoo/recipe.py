@@ -165,6 +165,13 @@ def check_consistency(config, where):
                           f"units ({len(gen.units)}), not {len(gen.activations)}")
     if gen.hidden_bias and len(gen.hidden_bias) != len(gen.units):
         raise RecipeError(f"{where}: [model.generator].hidden_bias needs 0 or {len(gen.units)} entries")
+    if gen.output_sparse_init > gen.units[-1]:
+        raise RecipeError(f"{where}: [model.generator].output_sparse_init = "
+                          f"{gen.output_sparse_init} is impossible; it must be <= the last "
+                          f"hidden layer's units ({gen.units[-1]})")
+    if gen.output_sparse_init and model.architecture != "mlp":
+        raise RecipeError(f"{where}: [model.generator].output_sparse_init applies to the 'mlp' "
+                          f"architecture only, not {model.architecture!r}")
     if train.update == "simultaneous" and train.k != 1:
         raise RecipeError(f"{where}: [train].update = 'simultaneous' takes one minibatch per "
                           f"step, so [train].k must be 1, not {train.k}")

@@ -83,6 +83,31 @@ def test_max_column_norm_is_enforced_after_an_update():
     assert np.linalg.norm(kernel.numpy(), axis=0).max() <= 1.9365 + 1e-4
 
 
+def test_sparse_init_gives_each_unit_count_normal_weights():
+    from ganzoo.models.mlp import SparseInit
+
+    kernel = SparseInit(5, seed=3)((40, 300)).numpy()
+    assert ((kernel != 0).sum(axis=0) == 5).all()  # exactly 5 distinct inputs per unit
+    assert abs(kernel[kernel != 0].std() - 1.0) < 0.05 and abs(kernel[kernel != 0].mean()) < 0.05
+    np.testing.assert_array_equal(SparseInit(5, seed=3)((40, 300)), kernel)
+    assert not np.array_equal(SparseInit(5, seed=4)((40, 300)), kernel)
+
+
+def test_the_tfd_generator_options_sparse_output_and_column_norms():
+    config = tiny_config("mlp")
+    config = ModelConfig(latent_dim=4, discriminator=config.discriminator,
+                         generator=GeneratorConfig(units=[8, 16], activations=["relu", "sigmoid"],
+                                                   output="sigmoid", output_sparse_init=3,
+                                                   max_column_norm=0.5))
+    generator = ARCHITECTURES["mlp"].build_generator(config, (2, 2, 1))
+    output = generator.get_layer("output").kernel
+    assert ((output.numpy() != 0).sum(axis=0) == 3).all()
+    for layer in ("hidden_0", "hidden_1", "output"):
+        kernel = generator.get_layer(layer).kernel
+        keras.optimizers.SGD(100.0).apply_gradients([(-np.ones(kernel.shape, np.float32), kernel)])
+        assert np.linalg.norm(kernel.numpy(), axis=0).max() <= 0.5 + 1e-5, layer
+
+
 def test_maxout_conv_layer_shapes():
     layer = MaxoutConv2D(32, 2, 8, 4, 4, 2)
     assert layer.compute_output_shape((None, 32, 32, 3)) == (None, 15, 15, 32)

@@ -111,6 +111,20 @@ def test_bad_overrides_are_rejected(key, value, expected):
     assert "--set" in str(error.value)
 
 
+@pytest.mark.parametrize("overrides, expected", [
+    ({"model.generator.output_sparse_init": 2000},
+     "[model.generator].output_sparse_init = 2000 is impossible; it must be <= the last hidden "
+     "layer's units (1200)"),
+    ({"model.architecture": "goodfellow2014_cifar10_conv", "model.generator.units": [8000],
+      "model.generator.activations": ["relu"], "model.generator.output_sparse_init": 10},
+     "output_sparse_init applies to the 'mlp' architecture only"),
+])
+def test_sparse_output_init_needs_an_mlp_with_enough_inputs(overrides, expected):
+    with pytest.raises(ganzoo.RecipeError) as error:
+        load_recipe("goodfellow2014/mnist", overrides=overrides)
+    assert "mnist.toml: " in str(error.value) and expected in str(error.value)
+
+
 def test_unknown_recipe_lists_the_known_ones():
     with pytest.raises(ganzoo.RecipeError) as error:
         load_recipe("toy/ring9")

@@ -22,6 +22,30 @@ def uniform_init(init_range, seed):
     return keras.initializers.RandomUniform(-init_range, init_range, seed=seed)
 
 
+@keras.saving.register_keras_serializable(package="ganzoo")
+class SparseInit(keras.initializers.Initializer):
+    """pylearn2's `sparse_init`: each column of a [inputs, units] kernel gets `count` nonzero
+    N(0, 1) weights on distinct, randomly chosen inputs; every other weight is 0."""
+
+    def __init__(self, count, seed=0):
+        self.count, self.seed = int(count), int(seed)
+
+    def __call__(self, shape, dtype=None):
+        inputs, units = shape
+        if self.count > inputs:
+            raise ValueError(f"sparse init of {self.count} weights per unit needs at least "
+                             f"{self.count} inputs, not {inputs}")
+        rng = np.random.default_rng(self.seed)
+        kernel = np.zeros((inputs, units), np.float32)
+        for unit in range(units):
+            rows = rng.choice(inputs, self.count, replace=False)
+            kernel[rows, unit] = rng.standard_normal(self.count)
+        return keras.ops.convert_to_tensor(kernel, dtype=dtype)
+
+    def get_config(self):
+        return {"count": self.count, "seed": self.seed}
+
+
 def column_norm(max_norm):
     """pylearn2's `max_col_norm` on a [inputs, units] kernel; 0 = no constraint."""
     return keras.constraints.MaxNorm(max_norm, axis=0) if max_norm > 0 else None
@@ -38,10 +62,15 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     h = hidden_layers(config, z, seed)
     size = math.prod(data_shape)
     bias_init = "zeros" if output_bias is None else keras.initializers.Constant(np.asarray(output_bias).reshape(size))
+    if config.output_sparse_init:
+        kernel_init = SparseInit(config.output_sparse_init, seed + 100)
+    else:
+        kernel_init = uniform_init(config.output_init_range or config.init_range, seed + 100)
     out = keras.layers.Dense(
         size, config.output,
-        kernel_initializer=uniform_init(config.output_init_range or config.init_range, seed + 100),
+        kernel_initializer=kernel_init,
         bias_initializer=bias_init,
+        kernel_constraint=column_norm(config.max_column_norm),
         name="output",
     )(h)
     out = keras.layers.Reshape(tuple(data_shape), name="sample")(out)
@@ -57,6 +86,7 @@ def hidden_layers(config, z, seed):
             units, activation,
             kernel_initializer=uniform_init(config.init_range, seed + i),
             bias_initializer=keras.initializers.Constant(bias),
+            kernel_constraint=column_norm(config.max_column_norm),
             name=f"hidden_{i}",
         )(h)
     return h
