@@ -142,9 +142,11 @@ def run_train(args):
     strategy = make_strategy(recipe.train.strategy)
     recipe.examples("train")  # fail on missing data before anything is written
 
-    from ganzoo.training import starting_checkpoint, train
+    from ganzoo.training import check_stacked_run, starting_checkpoint, train
 
     start = starting_checkpoint(recipe, run_dir, args.resume)
+    if recipe.model.generator.stack_on:
+        check_stacked_run(recipe)
     if start is not None and start.epoch >= recipe.train.epochs:
         print(f"ganzoo: {run_dir} has trained {start.epoch} epochs, train.epochs is "
               f"{recipe.train.epochs}: nothing to do (to train further: --resume --set "

@@ -63,6 +63,10 @@ class GeneratorConfig:
       Only for the `mlp` architecture.
     max_column_norm: max norm of each weight column of the hidden layers, and of the output
       layer of an `mlp` generator (pylearn2's max_col_norm); 0 = off.
+    stack_on: a run directory whose trained generator goes on top of this recipe's hidden
+      layers, z -> hidden layers -> that generator, all trained on (the paper's greedy TFD
+      stage 2); its latent_dim must equal the last hidden layer's units, and this recipe's
+      output keys stay at their defaults. A run records it as an absolute path. "" = off.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
@@ -74,6 +78,7 @@ class GeneratorConfig:
     output_bias: str = "zero"
     output_sparse_init: int = 0
     max_column_norm: float = 0.0
+    stack_on: str = ""
 
 
 @dataclass(frozen=True)

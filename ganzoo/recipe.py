@@ -81,8 +81,8 @@ def set_override(raw, key, value):
         if i == len(parts) - 1:
             if dataclasses.is_dataclass(kind):
                 raise RecipeError(f"{where}: '{key}' is a section; set one of its keys")
-            if isinstance(value, str) and kind is not str:
-                value = parse_literal(value, where)
+            if isinstance(value, str) and (kind is not str or value[:1] in "\"'"):
+                value = parse_literal(value, where)  # a string may come as a TOML literal
             table[part] = check_value(kind, value, where, tuple(parts))
         else:
             if not dataclasses.is_dataclass(kind):
@@ -165,6 +165,15 @@ def check_consistency(config, where):
                           f"units ({len(gen.units)}), not {len(gen.activations)}")
     if gen.hidden_bias and len(gen.hidden_bias) != len(gen.units):
         raise RecipeError(f"{where}: [model.generator].hidden_bias needs 0 or {len(gen.units)} entries")
+    if gen.stack_on:
+        defaults = schema.GeneratorConfig()
+        for key in ("output", "output_init_range", "output_bias", "output_sparse_init"):
+            if getattr(gen, key) != getattr(defaults, key):
+                raise RecipeError(f"{where}: [model.generator].{key} does not apply with "
+                                  f"stack_on (the stacked generator keeps its own output layer)")
+        if model.architecture != "mlp":
+            raise RecipeError(f"{where}: [model.generator].stack_on needs the 'mlp' "
+                              f"architecture, not {model.architecture!r}")
     if gen.output_sparse_init > gen.units[-1]:
         raise RecipeError(f"{where}: [model.generator].output_sparse_init = "
                           f"{gen.output_sparse_init} is impossible; it must be <= the last "
@@ -217,6 +226,15 @@ def toml_literal(value):
     return repr(value)
 
 
+def resolve_paths(config):
+    """`config` with [model.generator].stack_on made absolute (from the working directory)."""
+    generator = config.model.generator
+    if not generator.stack_on:
+        return config
+    generator = dataclasses.replace(generator, stack_on=str(Path(generator.stack_on).resolve()))
+    return dataclasses.replace(config, model=dataclasses.replace(config.model, generator=generator))
+
+
 class Recipe:
     """A validated recipe and what it makes: the GAN, its dataset and its callbacks."""
 
@@ -243,8 +261,8 @@ class Recipe:
     train = property(lambda self: self.config.train)
 
     def to_toml(self):
-        """The resolved recipe, its name included."""
-        return dump_toml(dataclasses.replace(self.config, name=self.name))
+        """The resolved recipe: its name included, a stacked run as an absolute path."""
+        return dump_toml(dataclasses.replace(resolve_paths(self.config), name=self.name))
 
     @functools.cache
     def examples(self, split="train"):

@@ -25,9 +25,15 @@ def build_gan(recipe, strategy=None, with_data=True):
     if with_data and model.generator.output_bias == "marginal":
         output_bias = marginal_logits(recipe.examples("train").x)
     steps_per_epoch = recipe.steps_per_epoch if with_data else 1
+    # Outside the scope: loading the stacked run builds a GAN under the default strategy.
+    below = stacked_run(recipe) if model.generator.stack_on else None
     with strategy.scope():
         try:
-            generator = architecture.build_generator(model, recipe.data_shape, output_bias, seed=train.seed)
+            if below is not None:
+                generator = build_stacked_generator(recipe, *below)
+            else:
+                generator = architecture.build_generator(model, recipe.data_shape, output_bias,
+                                                         seed=train.seed)
             discriminator = architecture.build_discriminator(model, recipe.data_shape, seed=train.seed + 1)
         except ValueError as error:
             raise RecipeError(f"{recipe.path}: {error}") from None
@@ -42,6 +48,45 @@ def build_gan(recipe, strategy=None, with_data=True):
             g_optimizer=make_optimizer(train, steps_per_epoch, "g_optimizer"),
         )
     return gan
+
+
+def stacked_run(recipe):
+    """(recipe, generator weights) of the run that [model.generator].stack_on names."""
+    check_stacked_run(recipe)
+    gan, lower, _ = load_gan(recipe.model.generator.stack_on)
+    return lower, gan.generator.get_weights()
+
+
+def check_stacked_run(recipe):
+    """A RecipeError unless [model.generator].stack_on names a trained run that fits under
+    this recipe: the same dataset, and a latent input as wide as the last hidden layer."""
+    from ganzoo.recipe import load_recipe
+
+    run = Path(recipe.model.generator.stack_on)
+    where = f"{recipe.path}: [model.generator].stack_on = {run}"
+    try:
+        checkpoints.latest(run)
+    except RunError as error:
+        raise RecipeError(f"{where}: {error} (train that stage first)") from None
+    lower = load_recipe(run / "recipe.toml")
+    if lower.data.name != recipe.data.name:
+        raise RecipeError(f"{where}: that run trained on {lower.data.name}, this recipe "
+                          f"trains on {recipe.data.name}")
+    if lower.model.latent_dim != recipe.model.generator.units[-1]:
+        raise RecipeError(f"{where}: that generator takes {lower.model.latent_dim} inputs, "
+                          f"so [model.generator].units must end with {lower.model.latent_dim}, "
+                          f"not {recipe.model.generator.units[-1]}")
+
+
+def build_stacked_generator(recipe, lower, weights):
+    """The stacked run's generator, rebuilt in the current scope with its trained weights, under
+    this recipe's hidden layers."""
+    from ganzoo.models.mlp import build_stacked_generator as stack
+
+    upper = ARCHITECTURES[lower.model.architecture].build_generator(
+        lower.model, lower.data_shape, seed=lower.train.seed)
+    upper.set_weights(weights)
+    return stack(recipe.model, upper, seed=recipe.train.seed)
 
 
 def marginal_logits(x, eps=1e-7):
@@ -106,9 +151,12 @@ def check_same_recipe(recipe, run_dir):
 
 def what_decides_the_weights(config):
     """The recipe with the keys that cannot change the trained weights set to fixed values."""
+    from ganzoo.recipe import resolve_paths
+
     train = dataclasses.replace(config.train, epochs=1, strategy="auto", jit_compile=False,
                                 log_every=1)
-    return dataclasses.replace(config, train=train, eval=type(config.eval)(), name="", description="")
+    return dataclasses.replace(resolve_paths(config), train=train, eval=type(config.eval)(),
+                               name="", description="")
 
 
 def load_gan(run_dir, strategy=None):

@@ -31,7 +31,7 @@ def test_every_shipped_recipe_starts_with_its_provenance_comment():
     names = recipe_names()
     assert {"toy/ring8", "toy/grid25", "goodfellow2014/mnist", "goodfellow2014/tfd",
             "goodfellow2014/cifar10_fc", "goodfellow2014/cifar10_conv",
-            "goodfellow2014/figure1_1d"} <= set(names)
+            "goodfellow2014/figure1_1d", "goodfellow2014/tfd_stage2"} <= set(names)
     for name in names:
         text = (RECIPES_DIR / f"{name}.toml").read_text()
         assert text.startswith("#"), name
@@ -40,8 +40,17 @@ def test_every_shipped_recipe_starts_with_its_provenance_comment():
 
 
 @pytest.mark.parametrize("name", recipe_names())
-def test_every_recipe_loads_and_builds(name):
+def test_every_recipe_loads_and_builds(name, tmp_path):
     recipe = load_recipe(name)
+    if recipe.model.generator.stack_on:  # a stage 2: stack on a small untrained stage 1
+        from ganzoo import checkpoints
+
+        below = load_recipe("goodfellow2014/tfd", overrides={
+            "model.generator.units": [8, 8], "model.generator.output_sparse_init": 4})
+        checkpoints.save(below.build(with_data=False), tmp_path, epoch=1, step=0,
+                         steps_per_epoch=1)
+        (tmp_path / "recipe.toml").write_text(below.to_toml())
+        recipe = load_recipe(name, overrides={"model.generator.stack_on": str(tmp_path)})
     assert recipe.config.description
     assert recipe.train.epochs >= 1 and recipe.train.batch_size >= 1
     gan = recipe.build(with_data=False)

@@ -77,6 +77,15 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     return keras.Model(z, out, name="generator")
 
 
+def build_stacked_generator(model, upper, seed=0):
+    """z -> the recipe's hidden layers -> `upper`, a trained generator whose latent input they
+    now feed: the paper's greedy second stage for TFD (tfd_pretrain/train.yaml)."""
+    z = keras.Input((model.latent_dim,), name="z")
+    h = hidden_layers(model.generator, z, seed)
+    upper = keras.Model(upper.inputs, upper.outputs, name="stacked")  # unique among the layers
+    return keras.Model(z, upper(h), name="generator")
+
+
 def hidden_layers(config, z, seed):
     """The generator's fully connected hidden layers, each with its activation and start bias."""
     h = z
