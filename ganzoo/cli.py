@@ -208,6 +208,9 @@ def run_eval(args):
     from ganzoo.export import is_export
 
     exported = is_export(args.run_dir)
+    if not exported and not (args.run_dir / "recipe.toml").is_file():
+        raise GanzooError(f"{args.run_dir}: neither a run directory (no recipe.toml) nor an "
+                          "exported model (no saved_model.pb in it or in a numbered version)")
     evaluate = evaluate_export if exported else evaluate_run
     # Progress bars and Keras messages go to stderr, so stdout holds only the table or JSON.
     with contextlib.redirect_stdout(sys.stderr):

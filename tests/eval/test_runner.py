@@ -94,7 +94,7 @@ def test_unknown_or_inapplicable_metric(ring8_run, capsys, metrics, message):
 
 def test_no_run_and_no_checkpoint(tmp_path, capsys):
     code, _, err = eval_cli(capsys, tmp_path / "nowhere")
-    assert code == 2 and "not a ganzoo run directory (no recipe.toml)" in err
+    assert code == 2 and "nowhere: neither a run directory (no recipe.toml) nor an exported model" in err
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "recipe.toml").write_text(load_recipe("toy/ring8").to_toml())
     code, _, err = eval_cli(capsys, tmp_path / "empty")
