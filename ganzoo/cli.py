@@ -148,7 +148,7 @@ def run_train(args):
     if recipe.model.generator.stack_on:
         check_stacked_run(recipe)
     if start is not None and start.epoch >= recipe.train.epochs:
-        print(f"ganzoo: {run_dir} has trained {start.epoch} epochs, train.epochs is "
+        print(f"ganzoo: {run_dir} is at epoch {start.epoch} and train.epochs is "
               f"{recipe.train.epochs}: nothing to do (to train further: --resume --set "
               f"train.epochs=N, N > {start.epoch})", file=sys.stderr)
         return 0

@@ -86,7 +86,7 @@ def test_train_resume_and_sample(tmp_path):
     assert "Epoch 2/2" in resumed.stdout and "Epoch 1/2" not in resumed.stdout
     finished = ganzoo("train", run, "--resume", "--set", "train.epochs=2")
     assert finished.returncode == 0 and "Epoch" not in finished.stdout
-    assert "has trained 2 epochs, train.epochs is 2: nothing to do" in finished.stderr
+    assert "is at epoch 2 and train.epochs is 2: nothing to do" in finished.stderr
     assert not (run / "checkpoints" / "epoch-0003.json").exists()
 
     sampled = ganzoo("sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "s.npy")
