@@ -146,15 +146,19 @@ def check_same_recipe(recipe, run_dir):
     if what_decides_the_weights(saved) != what_decides_the_weights(recipe.config):
         raise RunError(f"{run_dir}: the recipe differs from the one this run was trained with "
                        f"({run_dir / 'recipe.toml'}); --resume may change only train.epochs, "
-                       "train.strategy, train.jit_compile, train.log_every and [eval]")
+                       "train.strategy, train.log_every, [eval] and, without dropout, "
+                       "train.jit_compile")
 
 
 def what_decides_the_weights(config):
     """The recipe with the keys that cannot change the trained weights set to fixed values."""
     from ganzoo.recipe import resolve_paths
 
-    train = dataclasses.replace(config.train, epochs=1, strategy="auto", jit_compile=False,
-                                log_every=1)
+    # XLA draws other dropout masks than TensorFlow's kernels (the same on every replica), so
+    # with dropout on, switching XLA would change the run.
+    dropout = min(config.model.discriminator.input_keep, config.model.discriminator.hidden_keep) < 1
+    train = dataclasses.replace(config.train, epochs=1, strategy="auto", log_every=1,
+                                jit_compile=config.train.jit_compile if dropout else False)
     return dataclasses.replace(resolve_paths(config), train=train, eval=type(config.eval)(),
                                name="", description="")
 

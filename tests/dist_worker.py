@@ -6,8 +6,8 @@ writes. `python tests/dist_worker.py JOB[,JOB...] OUT_DIR` with the jobs:
 
     mirrored      the paper's MNIST nets, 5 SGD steps on fixed random images: one device;
                   2 replicas; 2 replicas without loss scaling; 2 replicas with XLA; one
-                  device and 2 replicas with the paper's dropout; the GAN's metrics under 2
-                  replicas; how the data stream is split over them
+                  device and 2 replicas with the paper's dropout, without and with XLA; the
+                  GAN's metrics under 2 replicas; how the data stream is split over them
     resume        a toy recipe through ganzoo.train: one device, 2 replicas, and the 2-replica
                   run from its epoch-1 checkpoint resumed under mirrored / default
     multi_worker  the same toy run as one worker of the TF_CONFIG cluster
@@ -84,6 +84,8 @@ def mirrored_job(out, default):
     save(out / "mirrored_xla.npz", *fit_mnist(mirrored, jit_compile=True))
     save(out / "one_device_dropout.npz", *fit_mnist(default, dropout=True))
     save(out / "mirrored_dropout.npz", *fit_mnist(mirrored, dropout=True))
+    save(out / "one_device_dropout_xla.npz", *fit_mnist(default, dropout=True, jit_compile=True))
+    save(out / "mirrored_dropout_xla.npz", *fit_mnist(mirrored, dropout=True, jit_compile=True))
     np.savez(out / "split.npz", **replica_batches(mirrored))
     np.savez(out / "metrics.npz", **replica_metrics(mirrored))
 

@@ -137,6 +137,8 @@ def test_with_the_papers_dropout_two_replicas_still_equal_one_device(mirrored):
                   for name in weight_names(one))
     assert dropped > 100 * WEIGHT_TOLERANCE["atol"]  # the masks changed the updates
     assert_same_weights(two, one)
+    # Under XLA too, against one device under XLA (XLA's masks are not TensorFlow's).
+    assert_same_weights(mirrored["mirrored_dropout_xla"], mirrored["one_device_dropout_xla"])
 
 
 def test_xla_on_two_replicas_gives_the_same_weights(mirrored):

@@ -49,6 +49,17 @@ def test_resume_refuses_a_changed_recipe(tmp_path):
         ganzoo.train(tiny_ring8(**{"train.learning_rate": 0.5}), tmp_path / "run", resume=True)
 
 
+def test_resume_may_switch_xla_only_without_dropout(tmp_path):
+    ganzoo.train(tiny_ring8(**{"train.epochs": 1}), tmp_path / "plain", verbose=0)
+    ganzoo.train(tiny_ring8(**{"train.epochs": 2, "train.jit_compile": True}),
+                 tmp_path / "plain", resume=True, verbose=0)
+    dropout = {"model.discriminator.hidden_keep": 0.5}
+    ganzoo.train(tiny_ring8(**{**dropout, "train.epochs": 1}), tmp_path / "dropout", verbose=0)
+    with pytest.raises(ganzoo.RunError, match="without dropout, train.jit_compile"):
+        ganzoo.train(tiny_ring8(**{**dropout, "train.epochs": 2, "train.jit_compile": True}),
+                     tmp_path / "dropout", resume=True, verbose=0)
+
+
 def test_training_into_a_finished_run_needs_resume(tmp_path):
     ganzoo.train(tiny_ring8(**{"train.epochs": 1}), tmp_path / "run", verbose=0)
     with pytest.raises(ganzoo.RunError, match="pass --resume"):
