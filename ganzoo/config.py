@@ -66,7 +66,8 @@ class GeneratorConfig:
     stack_on: a run directory whose trained generator goes on top of this recipe's hidden
       layers, z -> hidden layers -> that generator, all trained on (the paper's greedy TFD
       stage 2); its latent_dim must equal the last hidden layer's units, and this recipe's
-      output keys stay at their defaults. A run records it as an absolute path. "" = off.
+      output keys stay at their defaults. A run records it as an absolute path, and that run
+      must stay there for this one to load (its export is self-contained). "" = off.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
