@@ -81,7 +81,7 @@ def set_override(raw, key, value):
         if i == len(parts) - 1:
             if dataclasses.is_dataclass(kind):
                 raise RecipeError(f"{where}: '{key}' is a section; set one of its keys")
-            if isinstance(value, str) and (kind is not str or value[:1] in "\"'"):
+            if isinstance(value, str) and (kind is not str or value.startswith(("\"", "'"))):
                 value = parse_literal(value, where)  # a string may come as a TOML literal
             table[part] = check_value(kind, value, where, tuple(parts))
         else:
@@ -287,7 +287,8 @@ class Recipe:
         """The compiled GAN, built inside the recipe's distribution strategy scope.
 
         `with_data=False` skips what needs the training data (the generator's output bias
-        from the pixel marginals, the epoch length): for loading trained weights.
+        from the pixel marginals, the epoch length) and the weights of a stacked run
+        (`stack_on`): for loading trained weights.
         """
         from ganzoo.training import build_gan
 

@@ -26,7 +26,7 @@ def build_gan(recipe, strategy=None, with_data=True):
         output_bias = marginal_logits(recipe.examples("train").x)
     steps_per_epoch = recipe.steps_per_epoch if with_data else 1
     # Outside the scope: loading the stacked run builds a GAN under the default strategy.
-    below = stacked_run(recipe) if model.generator.stack_on else None
+    below = stacked_run(recipe, with_weights=with_data) if model.generator.stack_on else None
     with strategy.scope():
         try:
             if below is not None:
@@ -50,16 +50,19 @@ def build_gan(recipe, strategy=None, with_data=True):
     return gan
 
 
-def stacked_run(recipe):
-    """(recipe, generator weights) of the run that [model.generator].stack_on names."""
-    check_stacked_run(recipe)
-    gan, lower, _ = load_gan(recipe.model.generator.stack_on)
-    return lower, gan.generator.get_weights()
+def stacked_run(recipe, with_weights=True):
+    """(recipe, generator weights or None) of the run that [model.generator].stack_on names.
+
+    Without `with_weights` (a GAN built to load a checkpoint into) its weights are not read.
+    """
+    lower = check_stacked_run(recipe)
+    weights = load_generator(recipe.model.generator.stack_on).get_weights() if with_weights else None
+    return lower, weights
 
 
 def check_stacked_run(recipe):
-    """A RecipeError unless [model.generator].stack_on names a trained run that fits under
-    this recipe: the same dataset, and a latent input as wide as the last hidden layer."""
+    """The recipe of the trained run [model.generator].stack_on names, or a RecipeError unless
+    it fits under this recipe: the same dataset, a latent input as wide as the last hidden layer."""
     from ganzoo.recipe import load_recipe
 
     run = Path(recipe.model.generator.stack_on)
@@ -76,16 +79,18 @@ def check_stacked_run(recipe):
         raise RecipeError(f"{where}: that generator takes {lower.model.latent_dim} inputs, "
                           f"so [model.generator].units must end with {lower.model.latent_dim}, "
                           f"not {recipe.model.generator.units[-1]}")
+    return lower
 
 
 def build_stacked_generator(recipe, lower, weights):
-    """The stacked run's generator, rebuilt in the current scope with its trained weights, under
-    this recipe's hidden layers."""
+    """The stacked run's generator, rebuilt in the current scope with its trained weights (when
+    given), under this recipe's hidden layers."""
     from ganzoo.models.mlp import build_stacked_generator as stack
 
     upper = ARCHITECTURES[lower.model.architecture].build_generator(
         lower.model, lower.data_shape, seed=lower.train.seed)
-    upper.set_weights(weights)
+    if weights is not None:
+        upper.set_weights(weights)
     return stack(recipe.model, upper, seed=recipe.train.seed)
 
 

@@ -45,14 +45,10 @@ def evaluate_run(run_dir, metrics=None, samples=0, seed=0, extractor=None,
     from ganzoo.recipe import load_recipe
 
     run_dir = Path(run_dir)
-    if samples < 0:
-        raise EvalError(f"--samples must be >= 0 (0: each metric's protocol), not {samples}")
+    check_samples(samples)
     info = checkpoints.latest(run_dir)
     recipe = load_recipe(run_dir / "recipe.toml")
-    names = check_metrics(recipe, metrics)
-    model = prepare_extractor(recipe, names, extractor, inception_weights)
-    for split in needed_splits(names):
-        recipe.examples(split)  # a DataError now rather than after loading the GAN
+    names, model = prepare(recipe, metrics, extractor, inception_weights)
     gan = recipe.build(with_data=False)
     gan.load_weights(info.weights)
     results = evaluate(gan, recipe, names, samples, seed, model, verbose)
@@ -77,13 +73,9 @@ def evaluate_export(path, metrics=None, samples=0, seed=0, extractor=None,
     from ganzoo.export import ServedGenerator, open_version
     from ganzoo.models import LatentPrior
 
-    if samples < 0:
-        raise EvalError(f"--samples must be >= 0 (0: each metric's protocol), not {samples}")
+    check_samples(samples)
     version_dir, metadata, recipe = open_version(path)
-    names = check_metrics(recipe, metrics)
-    model = prepare_extractor(recipe, names, extractor, inception_weights)
-    for split in needed_splits(names):
-        recipe.examples(split)
+    names, model = prepare(recipe, metrics, extractor, inception_weights)
     prior = metadata["prior"]
     served = SimpleNamespace(prior=LatentPrior(prior["kind"], metadata["latent_dim"],
                                                prior["scale"]),
@@ -97,6 +89,21 @@ def evaluate_export(path, metrics=None, samples=0, seed=0, extractor=None,
         report["at_export"] = {key: value for key, value in recorded.items()
                                if key not in ("protocol", "checkpoint")}
     return report
+
+
+def check_samples(samples):
+    if samples < 0:
+        raise EvalError(f"--samples must be >= 0 (0: each metric's protocol), not {samples}")
+
+
+def prepare(recipe, metrics, extractor, inception_weights):
+    """(metric names, extractor) for `recipe`, with every user error raised now: unknown or
+    inapplicable metrics, a missing extractor, missing data (before any generator is loaded)."""
+    names = check_metrics(recipe, metrics)
+    model = prepare_extractor(recipe, names, extractor, inception_weights)
+    for split in needed_splits(names):
+        recipe.examples(split)
+    return names, model
 
 
 def make_report(results, checkpoint):
@@ -178,10 +185,12 @@ def format_table(report, names):
     rows = [(name, headline(name, {key: report[key] for key in value_keys(report, name)}),
              protocol_note(report["protocol"][name])) for name in names]
     widths = [max(len(row[i]) for row in rows + [("metric", "value", "")]) for i in (0, 1)]
-    origin = (f"export {checkpoint['export']}, made from " if "export" in checkpoint else "")
-    where = "" if "export" in checkpoint else f" ({checkpoint['weights']})"
-    lines = [f"{origin}checkpoint: epoch {checkpoint['epoch']}, step {checkpoint['step']}{where}",
-             f"{'metric':<{widths[0]}}  {'value':<{widths[1]}}  protocol"]
+    head = f"checkpoint: epoch {checkpoint['epoch']}, step {checkpoint['step']}"
+    if "export" in checkpoint:
+        head = f"export {checkpoint['export']}, made from {head}"
+    else:
+        head += f" ({checkpoint['weights']})"
+    lines = [head, f"{'metric':<{widths[0]}}  {'value':<{widths[1]}}  protocol"]
     lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
     recorded = report.get("at_export", {})  # an export's numbers as ganzoo.json recorded them
     for name in names:
@@ -220,10 +229,7 @@ class EvalCallback(keras.callbacks.Callback):
         self.recipe, self.run_dir = recipe, Path(run_dir)
         self.chief_dir = self.run_dir
         self.every, self.samples = config.every, config.samples
-        self.names = check_metrics(recipe, config.metrics)
-        self.extractor = prepare_extractor(recipe, self.names, config.extractor)
-        for split in needed_splits(self.names):
-            recipe.examples(split)
+        self.names, self.extractor = prepare(recipe, config.metrics, config.extractor, None)
 
     def on_train_begin(self, logs=None):
         from ganzoo import distribute
