@@ -30,14 +30,20 @@ def eval_cli(capsys, *args):
 
 
 def scalars(log_dir):
-    """{tag: [(step, value)]} of the eval/ scalars under log_dir."""
+    """{tag: [(step, value)]} of the eval/ scalars under log_dir, in the order written.
+
+    By event time, not file name: the names end in a per-process writer count, and "...10.v2"
+    sorts before "...9.v2".
+    """
+    events = []
+    for path in log_dir.glob("events.out.tfevents.*"):
+        events += tf.compat.v1.train.summary_iterator(str(path))
     found = {}
-    for path in sorted(log_dir.glob("events.out.tfevents.*")):
-        for event in tf.compat.v1.train.summary_iterator(str(path)):
-            for value in event.summary.value:
-                if value.tag.startswith("eval/"):
-                    number = float(tf.make_ndarray(value.tensor))
-                    found.setdefault(value.tag, []).append((event.step, number))
+    for event in sorted(events, key=lambda event: event.wall_time):
+        for value in event.summary.value:
+            if value.tag.startswith("eval/"):
+                number = float(tf.make_ndarray(value.tensor))
+                found.setdefault(value.tag, []).append((event.step, number))
     return found
 
 
