@@ -64,6 +64,23 @@ def test_output_bias_from_pixel_marginals():
     np.testing.assert_allclose(generator.get_layer("output").bias.numpy(), logits)
 
 
+def test_cifar_conv_generator_has_a_bias_per_output_pixel():
+    config = tiny_config("goodfellow2014_cifar10_conv")
+    generator = ARCHITECTURES["goodfellow2014_cifar10_conv"].build_generator(config, (32, 32, 3))
+    bias = generator.get_layer("untied_bias").bias
+    assert tuple(bias.shape) == (32, 32, 3)
+    assert generator.get_layer("deconv").bias is None  # no second, per-channel bias
+    z = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    before = generator.predict(z, verbose=0)
+    shifted = np.zeros((32, 32, 3), np.float32)
+    shifted[5, 7, 1] = 3.0
+    bias.assign(shifted)
+    after = generator.predict(z, verbose=0)
+    changed = np.argwhere(np.abs(after - before) > 1e-6)
+    # Only pixel (5, 7), channel 1 moves, in both samples.
+    assert changed[:, 1:].tolist() == [[5, 7, 1], [5, 7, 1]]
+
+
 def test_maxout_takes_the_max_over_pieces():
     layer = Maxout(2, 3, kernel_initializer="ones")
     layer.build((None, 1))

@@ -5,7 +5,7 @@ A new architecture is one file with `build_generator(model, data_shape, output_b
 """
 
 from ganzoo.models import conv, mlp
-from ganzoo.models.layers import Maxout, MaxoutConv2D
+from ganzoo.models.layers import Maxout, MaxoutConv2D, UntiedBias
 from ganzoo.models.prior import LatentPrior
 
 ARCHITECTURES = {
@@ -13,4 +13,4 @@ ARCHITECTURES = {
     "goodfellow2014_cifar10_conv": conv,
 }
 
-__all__ = ["ARCHITECTURES", "LatentPrior", "Maxout", "MaxoutConv2D"]
+__all__ = ["ARCHITECTURES", "LatentPrior", "Maxout", "MaxoutConv2D", "UntiedBias"]

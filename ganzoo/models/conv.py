@@ -2,7 +2,7 @@
 
 From the paper's code (goodfeli/adversarial, cifar10_convolutional): the generator is two
 fully connected layers, a reshape to 10x10x80 and a 5x5 stride-3 transposed convolution to
-32x32x3; the discriminator is three maxout convolution layers, a maxout layer of 500 units x 5
+32x32x3 with a bias per output pixel and channel (its `tied_b: 0`); the discriminator is three maxout convolution layers, a maxout layer of 500 units x 5
 pieces, and a sigmoid unit. The fully connected sizes come from the recipe's
 `[model.generator]` / `[model.discriminator]`; the convolution stack is fixed by the paper.
 """
@@ -13,7 +13,7 @@ import math
 
 import keras
 
-from ganzoo.models.layers import Dropout, Maxout, MaxoutConv2D
+from ganzoo.models.layers import Dropout, Maxout, MaxoutConv2D, UntiedBias
 from ganzoo.models.mlp import column_norm, hidden_layers, uniform_init
 
 # (filters, pieces, kernel, padding, pool, pool stride) of the paper's discriminator.
@@ -26,7 +26,8 @@ FEATURE_MAP = (10, 10, 80)
 
 
 def build_generator(model, data_shape, output_bias=None, seed=0):
-    """Dense layers, reshape to 10x10x80, then a 5x5 stride-3 transposed convolution."""
+    """Dense layers, reshape to 10x10x80, then a 5x5 stride-3 transposed convolution whose
+    bias is one per output pixel and channel."""
     config = model.generator
     z = keras.Input((model.latent_dim,), name="z")
     h = hidden_layers(config, z, seed)
@@ -34,11 +35,13 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
         raise ValueError(f"[model.generator].units must end with {math.prod(FEATURE_MAP)} "
                          f"(reshaped to {FEATURE_MAP}), not {config.units[-1]}")
     h = keras.layers.Reshape(FEATURE_MAP)(h)
-    out = keras.layers.Conv2DTranspose(
-        data_shape[-1], 5, strides=3, activation=config.output,
+    h = keras.layers.Conv2DTranspose(
+        data_shape[-1], 5, strides=3, use_bias=False,
         kernel_initializer=uniform_init(config.output_init_range or config.init_range, seed + 100),
-        name="sample",
+        name="deconv",
     )(h)
+    h = UntiedBias(name="untied_bias")(h)
+    out = keras.layers.Activation(config.output, name="sample")(h)
     return keras.Model(z, out, name="generator")
 
 

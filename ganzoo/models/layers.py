@@ -1,5 +1,5 @@
-"""Layers the paper's networks need and Keras lacks: maxout (dense and convolutional), and
-dropout that draws the same masks on N replicas as on one device."""
+"""Layers the paper's networks need and Keras lacks: maxout (dense and convolutional), a bias
+per output position, and dropout that draws the same masks on N replicas as on one device."""
 
 from __future__ import annotations
 
@@ -109,6 +109,19 @@ class MaxoutConv2D(keras.layers.Layer):
     @classmethod
     def from_config(cls, config):
         return cls(**deserialize_kernel_options(config))
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class UntiedBias(keras.layers.Layer):
+    """Adds a bias per position and channel, not one per channel: pylearn2's `tied_b: 0`, as
+    the paper's CIFAR-10 transposed convolution has. Starts at zero, as there."""
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=tuple(input_shape[1:]), initializer="zeros",
+                                    name="bias")
+
+    def call(self, inputs):
+        return inputs + self.bias
 
 
 def deserialize_kernel_options(config):
