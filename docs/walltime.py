@@ -3,8 +3,9 @@
     python docs/walltime.py RUN_DIR [--up-to EPOCH]
 
 ganzoo writes one `samples` picture per epoch, at the epoch's last step; the gaps between
-consecutive epochs' pictures are the epochs' wall times. A resumed run rewrites the epoch it resumed from, and the last write is
-kept. Gaps over 10 minutes are left out: the run was stopped there, not training.
+consecutive epochs' pictures are the epochs' wall times. A resumed run rewrites the epoch it
+resumed from, and the last write is kept. Gaps over 10 minutes are left out: the run was
+stopped there, not training.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ def main():
         raise SystemExit(f"{args.run_dir}: no consecutive epochs in its TensorBoard logs")
     median = statistics.median(counted)
     missing = epochs[-1] - len(counted)  # the first epoch, stopped runs, epochs never logged
+    total = sum(counted) + missing * median
     print(f"{len(epochs)} epochs logged ({epochs[0]}..{epochs[-1]}), {len(counted)} epoch times "
           f"counted: {sum(counted) / 60:.0f} min, median {median:.0f} s/epoch; "
-          f"{(sum(counted) + missing * median) / 60:.0f} min with the other {missing} at the median")
+          f"{total / 60:.0f} min with the other {missing} at the median")
 
 
 if __name__ == "__main__":

@@ -56,8 +56,9 @@ def stacked_run(recipe, with_weights=True):
     Without `with_weights` (a GAN built to load a checkpoint into) its weights are not read.
     """
     lower = check_stacked_run(recipe)
-    weights = load_generator(recipe.model.generator.stack_on).get_weights() if with_weights else None
-    return lower, weights
+    if not with_weights:
+        return lower, None
+    return lower, load_generator(recipe.model.generator.stack_on).get_weights()
 
 
 def check_stacked_run(recipe):

@@ -2,9 +2,10 @@
 
 From the paper's code (goodfeli/adversarial, cifar10_convolutional): the generator is two
 fully connected layers, a reshape to 10x10x80 and a 5x5 stride-3 transposed convolution to
-32x32x3 with a bias per output pixel and channel (its `tied_b: 0`); the discriminator is three maxout convolution layers, a maxout layer of 500 units x 5
-pieces, and a sigmoid unit. The fully connected sizes come from the recipe's
-`[model.generator]` / `[model.discriminator]`; the convolution stack is fixed by the paper.
+32x32x3 with a bias per output pixel and channel (its `tied_b: 0`); the discriminator is three
+maxout convolution layers, a maxout layer of 500 units x 5 pieces, and a sigmoid unit. The
+fully connected sizes come from the recipe's `[model.generator]` / `[model.discriminator]`;
+the convolution stack is fixed by the paper.
 """
 
 from __future__ import annotations
