@@ -26,6 +26,8 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo import losses
+from ganzoo.build import build_gan
+from ganzoo.training import callbacks as run_callbacks, dataset
 
 
 
@@ -35,18 +37,18 @@ def recipe(**extra):
 
 def time_fit(steps, jit=False, callbacks=False):
     r = recipe(**({"train.jit_compile": True} if jit else {}))
-    gan = r.build()
+    gan = build_gan(r)
     with tempfile.TemporaryDirectory() as run_dir:
-        extra = {"callbacks": r.callbacks(run_dir)} if callbacks else {}
-        gan.fit(r.dataset(), epochs=1, steps_per_epoch=20, verbose=0)  # trace and warm up
+        extra = {"callbacks": run_callbacks(r, run_dir)} if callbacks else {}
+        gan.fit(dataset(r), epochs=1, steps_per_epoch=20, verbose=0)  # trace and warm up
         start = time.perf_counter()
-        gan.fit(r.dataset(), epochs=1, steps_per_epoch=steps, verbose=0, **extra)
+        gan.fit(dataset(r), epochs=1, steps_per_epoch=steps, verbose=0, **extra)
         return steps / (time.perf_counter() - start)
 
 
 def time_loop(steps, jit=False):
     r = recipe()
-    gan = r.build()
+    gan = build_gan(r)
     generator, discriminator = gan.generator, gan.discriminator
     d_opt, g_opt = gan.d_optimizer, gan.g_optimizer
     prior = gan.prior
@@ -65,7 +67,7 @@ def time_loop(steps, jit=False):
                                   generator.trainable_variables))
         return d_loss, g_loss
 
-    iterator = iter(r.dataset())
+    iterator = iter(dataset(r))
     for i in range(20):
         step(next(iterator), tf.constant([0, i], tf.int64))
     start = time.perf_counter()
@@ -89,7 +91,7 @@ def matmul_rate(n=4096, repeats=10):
 def step_flops():
     """Matmul FLOPs of one simultaneous step: G forward, D forward on real and fake, and the
     backward passes (about twice the forward work each), at batch 100."""
-    gan = recipe().build(with_data=False)
+    gan = build_gan(recipe(), with_data=False)
 
     def forward(model):
         return sum(2 * 100 * int(np.prod(w.shape)) for w in model.trainable_weights if len(w.shape) == 2)

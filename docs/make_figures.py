@@ -18,7 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import plots
-from ganzoo.training import load_gan
+from ganzoo.build import load_gan
+from ganzoo.data import recipe_examples
 
 
 def save(path, picture):
@@ -28,8 +29,9 @@ def save(path, picture):
 
 
 def figure1(run_dir, out):
-    gan, recipe, info = load_gan(run_dir)
-    data = recipe.examples("train").x
+    gan, run, info = load_gan(run_dir)
+    recipe = run.recipe
+    data = recipe_examples(recipe, "train").x
     samples = gan.generator.predict(gan.prior.sample(10000, tf.constant([0, 1], tf.int64)), verbose=0)
     grid = np.linspace(data.min() - 1.5, data.max() + 1.5, 200, dtype=np.float32)[:, None]
     d_x = tf.sigmoid(gan.discriminator.predict(grid, verbose=0)).numpy().ravel()
@@ -38,8 +40,9 @@ def figure1(run_dir, out):
 
 
 def figures2_and_3(run_dir, out, rows=8, columns=7, steps=10):
-    gan, recipe, _ = load_gan(run_dir)
-    data = recipe.examples("train").x
+    gan, run, _ = load_gan(run_dir)
+    recipe = run.recipe
+    data = recipe_examples(recipe, "train").x
     z = gan.prior.sample(rows * columns + 8, tf.constant([0, 2], tf.int64)).numpy()
     samples = gan.generator.predict(z[:rows * columns], verbose=0)
     save(out / "figure2.png", plots.figure2(samples, data, columns))

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from tensorboard.backend.event_processing import event_accumulator
 
-from ganzoo import checkpoints
+from ganzoo import runs
 
 STOPPED = 600.0  # seconds: a longer gap between two epochs means the run was not running
 
 
 def epoch_times(run_dir, up_to=None):
     """{epoch: wall time of its `samples` event}, the last write of each epoch."""
-    latest = checkpoints.latest(run_dir)
+    latest = runs.latest(run_dir)
     if latest is None:
         raise SystemExit(f"{run_dir}: no checkpoint, so no epoch length")
     accumulator = event_accumulator.EventAccumulator(str(Path(run_dir) / "logs"),

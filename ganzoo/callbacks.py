@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo import checkpoints, distribute, plots
-from ganzoo.config import TOY_DATASETS
+from ganzoo import distribute, noise, plots, runs
+from ganzoo.data import recipe_examples
 from ganzoo.optimizers import current_momentum
 
 GRID_ROWS, GRID_COLUMNS = 8, 7
@@ -34,10 +34,11 @@ def default_callbacks(recipe, run_dir):
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Writes the resolved recipe, then a checkpoint after every epoch whose losses are finite.
+    """Writes the resolved recipe, then a checkpoint after every epoch whose logs are finite.
 
-    A NaN or Inf loss stops training at once; the GAN's `diverged` attribute holds the message
-    and the last good checkpoint stays the newest.
+    A NaN or Inf in any logged value (every loss and penalty term, every observation) stops
+    training at once; the GAN's `diverged` attribute holds the message and the last good
+    checkpoint stays the newest.
     """
 
     def __init__(self, recipe, run_dir):
@@ -50,17 +51,17 @@ class Checkpointer(keras.callbacks.Callback):
         # Only the chief worker writes into the run directory (see ganzoo.distribute).
         self.run_dir = distribute.output_dir(self.chief_dir, self.model.distribute_strategy)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        checkpoints.write_atomically(self.run_dir / "recipe.toml", self.recipe.to_toml())
+        runs.write_atomically(self.run_dir / runs.RECIPE_FILE, self.recipe.to_toml())
 
     def on_train_batch_end(self, batch, logs=None):
-        for name in ("d_loss", "g_loss"):
-            value = float((logs or {}).get(name, 0.0))
+        for name, value in (logs or {}).items():
+            value = float(np.mean(value))
             if not math.isfinite(value):
-                self.stop(f"{name} became {value} at step {int(self.model.g_optimizer.iterations.numpy())}")
+                self.stop(f"{name} became {value} at step {int(self.model.steps.numpy())}")
                 return
 
     def stop(self, what):
-        found = checkpoints.all_checkpoints(self.run_dir)
+        found = runs.all_checkpoints(self.run_dir)
         kept = f"the last good checkpoint is {found[-1].weights}" if found else "no checkpoint was saved"
         self.model.diverged = f"training diverged: {what}; {kept}"
         self.model.stop_training = True
@@ -68,8 +69,8 @@ class Checkpointer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.model.diverged:
             return
-        checkpoints.save(self.model, self.run_dir, epoch + 1,
-                         self.model.g_optimizer.iterations.numpy(), self.recipe.steps_per_epoch)
+        runs.save(self.model, self.run_dir, epoch + 1, self.model.steps.numpy(),
+                  self.model.steps_per_epoch)
 
     def on_train_end(self, logs=None):
         distribute.discard_output_dir(self.run_dir, self.chief_dir)
@@ -105,23 +106,24 @@ class TensorBoardLogger(keras.callbacks.Callback):
         """The same z at every epoch, so the pictures show the generator changing."""
         prior = self.model.prior
         count = GRID_ROWS * GRID_COLUMNS
-        seed = tf.constant([self.recipe.train.seed, -1], tf.int64)
+        seed = tf.constant([self.recipe.train.seed, noise.PICTURE_GRID], tf.int64)
         grid = prior.sample(count + 2 * INTERPOLATION_ROWS, seed).numpy()
         ends = grid[count:]
         line = plots.interpolation_latents(ends[:INTERPOLATION_ROWS], ends[INTERPOLATION_ROWS:],
                                            INTERPOLATION_STEPS)
-        toy = prior.sample(TOY_SAMPLES, tf.constant([self.recipe.train.seed, -2], tf.int64)).numpy()
+        toy = prior.sample(TOY_SAMPLES, tf.constant([self.recipe.train.seed, noise.PICTURE_TOY],
+                                                    tf.int64)).numpy()
         return {"grid": grid[:count], "interpolation": line, "toy": toy}
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.g_optimizer.iterations.numpy())
+        step = int(self.model.steps.numpy())
         if step % self.recipe.train.log_every == 0:
             self.write_scalars(step, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if getattr(self.model, "diverged", None):
             return
-        step = int(self.model.g_optimizer.iterations.numpy())
+        step = int(self.model.steps.numpy())
         self.write_scalars(step, logs)
         with self.writer.as_default(step=step):
             for name, picture in self.pictures().items():
@@ -137,14 +139,14 @@ class TensorBoardLogger(keras.callbacks.Callback):
         optimizer = self.model.g_optimizer
         with self.writer.as_default(step=step):
             for name, value in (logs or {}).items():
-                tf.summary.scalar(name, float(value))
+                tf.summary.scalar(name, float(np.mean(value)))
             tf.summary.scalar("learning_rate", float(np.asarray(optimizer.learning_rate)))
             tf.summary.scalar("momentum", current_momentum(optimizer))
 
     def pictures(self):
         generator = self.model.generator
-        data = self.recipe.examples("train").x
-        if self.recipe.data.name not in TOY_DATASETS:
+        data = recipe_examples(self.recipe, "train").x
+        if self.recipe.dataset.kind == "image":
             samples = generator.predict(self.fixed_z["grid"], verbose=0)
             line = generator.predict(self.fixed_z["interpolation"], verbose=0)
             return {
@@ -154,13 +156,21 @@ class TensorBoardLogger(keras.callbacks.Callback):
         samples = generator.predict(self.fixed_z["toy"], verbose=0)
         if data.shape[-1] == 1:
             grid = np.linspace(data.min() - 1.5, data.max() + 1.5, 200, dtype=np.float32)[:, None]
-            d_x = tf.sigmoid(self.model.discriminator.predict(grid, verbose=0)).numpy().ravel()
+            d_x = self.discriminator_curve(grid)
             return {"figure1": plots.figure1(data[:TOY_SAMPLES * 4], samples, grid.ravel(), d_x)}
         return {"samples": plots.scatter(data[:TOY_SAMPLES], samples)}
 
 
+    def discriminator_curve(self, grid):
+        """Figure 1's D(x): a probability for losses whose D outputs a logit, else as is."""
+        outputs = self.model.discriminator.predict(grid, verbose=0)
+        if self.model.loss.logits:
+            outputs = tf.sigmoid(outputs).numpy()
+        return np.asarray(outputs).ravel()
+
+
 def flat_hparams(config, prefix=""):
-    """The recipe as flat hparams: dotted keys, lists as text."""
+    """The recipe as flat hparams: dotted keys, lists and tables as text."""
     import dataclasses
 
     flat = {}
@@ -170,5 +180,5 @@ def flat_hparams(config, prefix=""):
         if dataclasses.is_dataclass(value):
             flat.update(flat_hparams(value, key + "."))
         else:
-            flat[key] = str(value) if isinstance(value, list) else value
+            flat[key] = str(value) if isinstance(value, (list, dict)) else value
     return flat

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from ganzoo import registry
 from ganzoo.errors import GanzooError, TrainingDiverged
 
 
@@ -48,9 +49,10 @@ def build_parser():
                                                     "recipe go (default: runs/NAME-TIME)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --run-dir from its newest checkpoint")
-    train.add_argument("--strategy", help="override [train].strategy (auto, default, one_device, "
-                                          "mirrored, multi_worker); GANZOO_CPU_DEVICES=N splits "
-                                          "the CPU into N devices for mirrored without GPUs")
+    train.add_argument("--strategy", help=f"override [train].strategy "
+                                          f"({', '.join(registry.STRATEGIES)}); "
+                                          "GANZOO_CPU_DEVICES=N splits the CPU into N devices "
+                                          "for mirrored without GPUs")
     train.set_defaults(run=run_train)
 
     sample = commands.add_parser("sample", help="draw samples from a trained run, or from a "
@@ -79,9 +81,9 @@ def build_parser():
     evaluate.add_argument("run_dir", type=Path, metavar="RUN_DIR_OR_EXPORT",
                           help="a run directory, or exported/NAME (its newest version) or "
                                "exported/NAME/VERSION: the SavedModel as TF Serving runs it")
-    evaluate.add_argument("--metrics", default="", help="comma-separated: parzen, modes, jsd, "
-                          "fid, kid, is, prdc (default: parzen for images, modes for ring8 and "
-                          "grid25, jsd for gaussian1d)")
+    evaluate.add_argument("--metrics", default="", help=f"comma-separated: "
+                          f"{', '.join(registry.METRICS.names())} (default: parzen for images, "
+                          "modes for ring8 and grid25, jsd for gaussian1d)")
     evaluate.add_argument("--json", action="store_true",
                           help="print one JSON object (metric values, protocol, checkpoint)")
     evaluate.add_argument("--samples", type=int, default=0, help="generator samples per metric "
@@ -140,9 +142,13 @@ def run_train(args):
 
     # First: logical CPU devices and multi-worker collectives are fixed when TF starts.
     strategy = make_strategy(recipe.train.strategy)
-    recipe.examples("train")  # fail on missing data before anything is written
+    from ganzoo.data import recipe_examples
 
-    from ganzoo.training import check_stacked_run, starting_checkpoint, train
+    recipe_examples(recipe, "train")  # fail on missing data before anything is written
+
+    from ganzoo.build import check_stacked_run
+    from ganzoo.runs import starting_checkpoint
+    from ganzoo.training import train
 
     start = starting_checkpoint(recipe, run_dir, args.resume)
     if recipe.model.generator.stack_on:
@@ -153,23 +159,24 @@ def run_train(args):
               f"train.epochs=N, N > {start.epoch})", file=sys.stderr)
         return 0
 
-    print(f"ganzoo: training {recipe.name} into {run_dir} on {describe(strategy)} "
-          f"(tensorboard --logdir {run_dir / 'logs'})", file=sys.stderr)
+    def announce(gan):
+        print(f"ganzoo: training {recipe.name} into {run_dir} on {describe(strategy)} "
+              f"(tensorboard --logdir {run_dir / 'logs'})", file=sys.stderr)
+
     started = time.monotonic()
     # A progress bar on a terminal; one line per epoch in a log file.
     train(recipe, run_dir, resume=args.resume, verbose=1 if sys.stdout.isatty() else 2,
-          strategy=strategy)
+          strategy=strategy, announce=announce)
     written = (f"checkpoints in {run_dir / 'checkpoints'}" if is_chief(strategy)
                else "the chief worker wrote the checkpoints")
     print(f"ganzoo: done in {time.monotonic() - started:.0f} s; {written}", file=sys.stderr)
 
 
 def run_sample(args):
-    import numpy as np
     import tensorflow as tf
 
     from ganzoo import plots
-    from ganzoo.training import load_gan
+    from ganzoo.build import load_gan
 
     if args.n < 1:
         raise GanzooError(f"--n must be >= 1, not {args.n}")
@@ -185,7 +192,7 @@ def run_sample(args):
         return
     if args.run_dir is None:
         raise GanzooError("give a RUN_DIR, or --server URL --model NAME")
-    gan, recipe, _ = load_gan(args.run_dir)
+    gan, _, _ = load_gan(args.run_dir)
     # One z per seed (seed, seed+1, ...), as an export's `sample` signature draws them, so a run
     # and its served export give the same samples. In a tf.function: map_fn is slow eagerly.
     seeds = tf.range(args.seed, args.seed + args.n, dtype=tf.int64)

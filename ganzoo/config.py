@@ -1,12 +1,13 @@
 """The typed sections of a recipe: what each key means, its type, default and allowed values.
 
 A recipe file (TOML) holds the tables `[data]`, `[model]` (with `[model.generator]` and
-`[model.discriminator]`), `[loss]`, `[train]` and `[eval]`; each maps onto one dataclass here. Loading and
+`[model.discriminator]`), `[loss]` (with `[loss.penalties]`), `[train]` (with `[train.generator]`
+and `[train.discriminator]`) and `[eval]`; each maps onto one dataclass here. Loading and
 validation live in `ganzoo.recipe`; this module is only the schema, so every part of the package
 can import it without importing TensorFlow.
 
-`CHOICES` lists the allowed values of the keys that take a name, and `BOUNDS` the numeric limits;
-the loader reports both in its error messages.
+`CHOICES` lists the allowed values of the keys that take a name (from `ganzoo.registry`), and
+`BOUNDS` the numeric limits; the loader reports both in its error messages.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from ganzoo import registry
+
 
 @dataclass(frozen=True)
 class DataConfig:
     """Where the training examples come from.
 
     name: a toy distribution generated in-process (ring8, grid25, gaussian1d) or an image
-      dataset (mnist, fashion_mnist, cifar10, tfd).
+      dataset (mnist, fashion_mnist, cifar10, tfd); every recipe must name one.
     source: `auto` reads the local files when present, else a prepared TFDS dataset;
       `local` insists on the files under `dir`; `tfds` on TensorFlow Datasets.
     dir: the directory laid out like `mnist/`, `fashion_mnist/`, `cifar10/`, `tfd/`; empty means
@@ -35,7 +38,7 @@ class DataConfig:
       (ring8 0.01, grid25 0.05, gaussian1d 0.5).
     """
 
-    name: str = "ring8"
+    name: str = ""
     source: str = "auto"
     dir: str = ""
     train: list[int] = field(default_factory=lambda: [0, 0])
@@ -54,6 +57,12 @@ class GeneratorConfig:
     hidden_bias: initial bias of each hidden layer (the paper's TFD and CIFAR-10 nets start
       their sigmoid layers at -2); empty means zeros.
     init_range: weights start uniform in [-init_range, init_range]; 0 means Keras' default.
+    init_std: weights start N(0, init_std^2) instead (PacGAN's and DCGAN's 0.02); 0 = off.
+    batch_norm: `none`; `batch` normalises each hidden layer before its activation (the layer
+      then has no bias), each replica over its own part of the batch; `sync` also, with the
+      statistics all-reduced across replicas, so N replicas train as one device.
+    batch_norm_momentum: of the moving statistics used at inference (Keras' 0.99; PacGAN's
+      code 0.95).
     output: activation of the output layer.
     output_init_range: like init_range, for the output layer only; 0 means init_range.
     output_bias: `marginal` starts the output bias at the logit of the data's mean pixel (as
@@ -74,6 +83,9 @@ class GeneratorConfig:
     activations: list[str] = field(default_factory=lambda: ["relu", "relu"])
     hidden_bias: list[float] = field(default_factory=list)
     init_range: float = 0.0
+    init_std: float = 0.0
+    batch_norm: str = "none"
+    batch_norm_momentum: float = 0.99
     output: str = "linear"
     output_init_range: float = 0.0
     output_bias: str = "zero"
@@ -89,27 +101,38 @@ class DiscriminatorConfig:
     units / pieces: maxout units per hidden layer and linear pieces per unit; pieces = 1
       gives plain ReLU layers.
     init_range: weights start uniform in [-init_range, init_range]; 0 means Keras' default.
+    init_std: weights start N(0, init_std^2) instead; 0 = off.
     input_keep / hidden_keep: dropout keep probabilities (the paper: 0.8 and 0.5); 1 = off.
     max_column_norm: max norm of each weight column (pylearn2's max_col_norm); 0 = off.
+    spectral_norm: layers whose kernel is spectrally normalised (Miyato et al. 2018,
+      arXiv 1802.05957), by name (`maxout_0`, `logit`, ...), or ["all"] for every layer with a
+      kernel; empty = none.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
     pieces: int = 1
     init_range: float = 0.0
+    init_std: float = 0.0
     input_keep: float = 1.0
     hidden_keep: float = 1.0
     max_column_norm: float = 0.0
+    spectral_norm: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Which architecture, and the latent prior p(z).
+    """Which family and architecture, and the latent prior p(z).
 
-    architecture: a key of `ganzoo.models.ARCHITECTURES`.
+    family: the GAN variant (`ganzoo.registry.FAMILIES`): `vanilla` (Goodfellow et al. 2014) or
+      `pacgan` (Lin et al. 2018: D judges packs of `pack` samples).
+    pack: samples per pack D sees (PacGAN's m; 1 = no packing, 2-4 in the paper).
+    architecture: a name in `ganzoo.registry.ARCHITECTURES`.
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used
       +-sqrt(3), unit variance); `normal` from N(0, prior_scale^2).
     """
 
+    family: str = "vanilla"
+    pack: int = 1
     architecture: str = "mlp"
     latent_dim: int = 100
     prior: str = "normal"
@@ -120,13 +143,29 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class LossConfig:
-    """The generator's objective (see `ganzoo.losses`).
+    """The two players' objectives (see `ganzoo.losses`) and D's penalties (`ganzoo.penalties`).
 
-    generator: `minimax` descends log(1 - D(G(z))) (the saturating form of the paper's value
-      function); `non_saturating` ascends log D(G(z)) (what the paper trained with).
+    name: the loss pair. `minimax`: D ascends log D(x) + log(1 - D(G(z))) and G descends
+      log(1 - D(G(z))) (the paper's value function); `non_saturating`: the same D, G ascends
+      log D(G(z)) (what the paper trained with); `least_squares` (LSGAN, a, b, c = 0, 1, 1);
+      `wasserstein` (a critic: WGAN); `hinge` (Miyato et al. 2018's D, G as WGAN's).
+    penalties: penalty name -> weight, added to D's loss: `gradient` is WGAN-GP's
+      (lambda: 10 on images, 0.1 on the paper's toys). Empty = none.
     """
 
-    generator: str = "non_saturating"
+    name: str = "non_saturating"
+    penalties: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """One player's optimizer settings; a key left out takes [train]'s value (TTUR: Heusel et
+    al. 2017 give D and G their own learning rates).
+    """
+
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
 
 
 @dataclass(frozen=True)
@@ -137,7 +176,9 @@ class TrainConfig:
     k: discriminator steps per generator step (Algorithm 1), each on its own minibatch.
     update: `alternating` (Algorithm 1) or `simultaneous` (both gradients from one minibatch,
       applied together, as the paper's code did; needs k = 1).
-    optimizer: `sgd` or `adam`, one each for D and G with the same settings.
+    optimizer: `sgd` or `adam`, one each for D and G.
+    learning_rate, beta_1, beta_2: both players' settings, unless `[train.generator]` or
+      `[train.discriminator]` sets its own.
     learning_rate: lr0; under SGD it decays as lr0 / lr_decay^step, floored at min_learning_rate.
     momentum / final_momentum: SGD momentum rises linearly from `momentum` at
       momentum_start_epoch to `final_momentum` at momentum_saturate_epoch.
@@ -166,6 +207,8 @@ class TrainConfig:
     log_every: int = 50
     strategy: str = "auto"
     jit_compile: bool = False
+    generator: OptimizerConfig = field(default_factory=OptimizerConfig)
+    discriminator: OptimizerConfig = field(default_factory=OptimizerConfig)
 
 
 @dataclass(frozen=True)
@@ -205,26 +248,28 @@ class RecipeConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
 
 
-TOY_DATASETS = ("ring8", "grid25", "gaussian1d")
-IMAGE_DATASETS = ("mnist", "fashion_mnist", "cifar10", "tfd")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu")
+TOY_DATASETS = registry.datasets_of("toy")
+IMAGE_DATASETS = registry.datasets_of("image")
 
 # Allowed values of the keys that take a name, by dotted key.
 CHOICES: dict[str, tuple[str, ...]] = {
-    "data.name": TOY_DATASETS + IMAGE_DATASETS,
+    "data.name": tuple(registry.DATASETS),
     "data.source": ("auto", "local", "tfds"),
     "data.preprocess": ("unit", "gcn"),
-    "model.architecture": ("mlp", "goodfellow2014_cifar10_conv"),
-    "model.prior": ("uniform", "normal"),
-    "model.generator.activations": ACTIVATIONS,
-    "model.generator.output": ACTIVATIONS,
+    "model.family": registry.FAMILIES.names(),
+    "model.architecture": registry.ARCHITECTURES.names(),
+    "model.prior": registry.PRIORS,
+    "model.generator.activations": registry.ACTIVATIONS,
+    "model.generator.output": registry.ACTIVATIONS,
     "model.generator.output_bias": ("zero", "marginal"),
-    "loss.generator": ("minimax", "non_saturating"),
+    "model.generator.batch_norm": ("none", "batch", "sync"),
+    "loss.name": registry.LOSSES.names(),
+    "loss.penalties": registry.PENALTIES.names(),  # the table's keys
     "train.update": ("alternating", "simultaneous"),
-    "train.optimizer": ("sgd", "adam"),
-    "train.strategy": ("auto", "default", "one_device", "mirrored", "multi_worker"),
-    "eval.metrics": ("parzen", "modes", "jsd", "fid", "kid", "is", "prdc"),
-    "eval.extractor": ("auto", "classifier", "inception"),
+    "train.optimizer": registry.OPTIMIZERS,
+    "train.strategy": registry.STRATEGIES,
+    "eval.metrics": registry.METRICS.names(),
+    "eval.extractor": registry.EXTRACTORS,
 }
 
 # Numeric limits by dotted key: (lowest, highest, whether the lowest is allowed).
@@ -232,16 +277,20 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "data.gcn_scale": (0, None, False),
     "data.num_examples": (1, None, True),
     "data.std": (0, None, True),
+    "model.pack": (1, None, True),
     "model.latent_dim": (1, None, True),
     "model.prior_scale": (0, None, False),
     "model.generator.units": (1, None, True),
     "model.generator.init_range": (0, None, True),
+    "model.generator.init_std": (0, None, True),
+    "model.generator.batch_norm_momentum": (0, 1, False),
     "model.generator.output_init_range": (0, None, True),
     "model.generator.output_sparse_init": (0, None, True),
     "model.generator.max_column_norm": (0, None, True),
     "model.discriminator.units": (1, None, True),
     "model.discriminator.pieces": (1, None, True),
     "model.discriminator.init_range": (0, None, True),
+    "model.discriminator.init_std": (0, None, True),
     "model.discriminator.input_keep": (0, 1, False),
     "model.discriminator.hidden_keep": (0, 1, False),
     "model.discriminator.max_column_norm": (0, None, True),
@@ -258,6 +307,10 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "train.momentum_saturate_epoch": (0, None, True),
     "train.beta_1": (0, 1, True),
     "train.beta_2": (0, 1, True),
+    **{f"train.{net}.{key}": bound for net in ("generator", "discriminator")
+       for key, bound in (("learning_rate", (0, None, False)), ("beta_1", (0, 1, True)),
+                          ("beta_2", (0, 1, True)))},
+    "loss.penalties": (0, None, True),  # each weight
     "train.steps_per_epoch": (0, None, True),
     "train.log_every": (1, None, True),
     "eval.every": (0, None, True),
@@ -271,12 +324,4 @@ def sections(cls) -> dict[str, dataclasses.Field]:
 
 
 # The shape of one example of each dataset (channels last), known without loading it.
-DATA_SHAPES: dict[str, tuple[int, ...]] = {
-    "ring8": (2,),
-    "grid25": (2,),
-    "gaussian1d": (1,),
-    "mnist": (28, 28, 1),
-    "fashion_mnist": (28, 28, 1),
-    "cifar10": (32, 32, 3),
-    "tfd": (48, 48, 1),
-}
+DATA_SHAPES: dict[str, tuple[int, ...]] = {name: spec.shape for name, spec in registry.DATASETS.items()}

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from ganzoo import registry
 from ganzoo.errors import GanzooError, RecipeError
 
-STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")
+STRATEGIES = registry.STRATEGIES
 CPU_DEVICES_VARIABLE = "GANZOO_CPU_DEVICES"
 
 # One strategy of each kind per process. Multi-worker collectives are configured once, at
@@ -130,12 +131,15 @@ def describe(strategy):
             f"{task.task_id} ({devices}), {role}")
 
 
-def check_batch(batch_size, strategy, where="[train].batch_size"):
-    """The global batch must split evenly over the replicas."""
+def check_batch(batch_size, strategy, where="[train].batch_size", multiple=1):
+    """The global batch must split evenly over the replicas, each replica's part into groups of
+    `multiple` (PacGAN's packs: [model].pack)."""
     replicas = strategy.num_replicas_in_sync
-    if batch_size % replicas:
-        raise RecipeError(f"{where} = {batch_size} does not divide over {replicas} replicas; "
-                          f"use a multiple of {replicas}")
+    if batch_size % (replicas * multiple):
+        packs = f" in packs of [model].pack = {multiple}" if multiple > 1 else ""
+        raise RecipeError(f"{where} = {batch_size} does not divide over {replicas} "
+                          f"replica{'s' if replicas > 1 else ''}{packs}; use a multiple of "
+                          f"{replicas * multiple}")
 
 
 # -- Several workers -------------------------------------------------------------------------

@@ -19,8 +19,9 @@ both work):
     sample            seed  int64   [batch]              -> OUTPUTS, z drawn per seed (stateless)
 
 OUTPUTS for images: `images` uint8 [batch, H, W, C] and `pixels` float32 [batch, H, W, C] in
-the data's range; for toy data: `points` float32 [batch, dims]. A conditional generator later
-adds its inputs (e.g. `label` int64 [batch]) to both signatures through `extra_inputs`.
+the data's range; for toy data: `points` float32 [batch, dims]. The signatures follow the
+generator's inputs: every input besides `z` (a conditional generator's `label` int64 [batch])
+is added to both, to the warm-up requests and to `ServedGenerator`, by its name and dtype.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def export_run(run_dir, to="exported", name=None, config_base=CONFIG_BASE):
     rewritten to list every exported model under `config_base` (absolute, as the server sees
     `to`). A bad run, name or config_base raises before anything is written.
     """
-    from ganzoo.training import load_gan
+    from ganzoo.build import load_gan
 
     run_dir, root = Path(run_dir), Path(to)
     if name is not None:
@@ -68,12 +69,14 @@ def export_run(run_dir, to="exported", name=None, config_base=CONFIG_BASE):
     if root.exists() and not root.is_dir():
         raise ExportError(f"--to {root}: exists and is not a directory")
     serving_protos()
-    gan, recipe, info = load_gan(run_dir)
+    gan, run, info = load_gan(run_dir)
+    recipe = run.recipe
     recipe_name = recipe.name
     name = name or default_name(recipe_name, run_dir)
-    metadata = describe(run_dir, recipe, recipe_name, info, gan.prior, name)
-    archive = build_archive(gan.generator, gan.prior, output_kind(recipe))
-    warmup = warmup_inputs(gan.prior.dim)
+    extra = extra_input_specs(gan.generator)
+    metadata = describe(run_dir, recipe, recipe_name, info, gan.prior, name, extra)
+    archive = build_archive(gan.generator, gan.prior, output_kind(recipe), extra)
+    warmup = warmup_inputs(gan.prior.dim, extra)
 
     def write(path):
         archive.write_out(str(path), verbose=False)
@@ -116,9 +119,7 @@ def default_name(recipe_name, run_dir):
 
 def output_kind(recipe):
     """`points` for toy data; `unit` ([0, 1] pixels) or `minmax` (unbounded, e.g. GCN) images."""
-    from ganzoo.config import TOY_DATASETS
-
-    if recipe.data.name in TOY_DATASETS:
+    if recipe.dataset.kind == "toy":
         return "points"
     return "unit" if recipe.data.preprocess == "unit" else "minmax"
 
@@ -142,6 +143,19 @@ def named_outputs(samples, kind):
         high = tf.reduce_max(samples, axis=axes, keepdims=True)
         unit = (samples - low) / tf.where(high > low, high - low, tf.ones_like(high))
     return {"images": tf.cast(tf.round(unit * 255.0), tf.uint8), "pixels": samples}
+
+
+def extra_input_specs(generator):
+    """A named tf.TensorSpec [None, ...] for each generator input other than `z`."""
+    import tensorflow as tf
+
+    specs = []
+    for tensor in generator.inputs:
+        name = tensor.name.split(":")[0]
+        if name != "z":
+            specs.append(tf.TensorSpec([None, *tensor.shape[1:]], tf.as_dtype(tensor.dtype),
+                                       name=name))
+    return specs
 
 
 def signature_inputs(latent_dim, extra_inputs=()):
@@ -211,12 +225,12 @@ def write_warmup(path, model_name, inputs_by_signature):
             writer.write(log.SerializeToString())
 
 
-def describe(run_dir, recipe, recipe_name, info, prior, name):
+def describe(run_dir, recipe, recipe_name, info, prior, name, extra_inputs=()):
     """The metadata stored as assets.extra/ganzoo.json."""
     import keras
     import tensorflow as tf
 
-    import ganzoo
+    from ganzoo.version import __version__
 
     eval_file = Path(run_dir) / "eval.json"
     metrics = json.loads(eval_file.read_text()) if eval_file.is_file() else None
@@ -234,6 +248,9 @@ def describe(run_dir, recipe, recipe_name, info, prior, name):
         "metrics_of_this_checkpoint": (evaluated.get("step") == info.step
                                        if isinstance(evaluated, dict) else None),
         "latent_dim": prior.dim,
+        "family": recipe.model.family,
+        "inputs": {"z": "float32", "seed": "int64",
+                   **{spec.name: spec.dtype.name for spec in extra_inputs}},
         "prior": {"kind": prior.kind, "scale": prior.scale},
         "output_shape": list(recipe.data_shape),
         "outputs": outputs,
@@ -242,7 +259,7 @@ def describe(run_dir, recipe, recipe_name, info, prior, name):
         "tensorflow_version": tf.__version__,
         "serve_with": f"TensorFlow Serving {tf.__version__} or newer",
         "keras_version": keras.__version__,
-        "ganzoo_version": ganzoo.__version__,
+        "ganzoo_version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -311,12 +328,17 @@ class ServedGenerator:
         self.signature = self.loaded.signatures["serving_default"]
         self.output = "points" if output_kind(recipe) == "points" else "pixels"
 
-    def predict(self, z, batch_size=1000, verbose=0):
+    def predict(self, inputs, batch_size=1000, verbose=0):
+        """Samples for z [n, latent_dim], or for a dict of every input ({"z": ..., "label": ...})."""
         import tensorflow as tf
 
-        z = np.asarray(z, np.float32)
-        parts = [self.signature(z=tf.constant(z[i:i + batch_size]))[self.output].numpy()
-                 for i in range(0, len(z), batch_size)]
+        inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
+        inputs = {key: np.asarray(value) for key, value in inputs.items()}
+        inputs["z"] = inputs["z"].astype(np.float32)
+        count = len(inputs["z"])
+        parts = [self.signature(**{key: tf.constant(value[i:i + batch_size])
+                                   for key, value in inputs.items()})[self.output].numpy()
+                 for i in range(0, count, batch_size)]
         return np.concatenate(parts)
 
 

@@ -1,15 +1,31 @@
-"""The minimax game of Goodfellow et al. 2014 (arXiv 1406.2661) as a Keras model.
+"""The adversarial game as a Keras model: one training step, and the hooks a family overrides.
 
-`GAN.train_step` is Algorithm 1 of the paper: k discriminator steps, each on its own minibatch
-of data and noise, then one generator step on fresh noise (`update = "alternating"`). The
-paper's own code instead took both gradients from one minibatch and applied them together
-(`update = "simultaneous"`), which is what its recipes reproduce.
+`GAN.train_step` is Algorithm 1 of Goodfellow et al. 2014 (arXiv 1406.2661): k discriminator
+updates, each on its own minibatch of data and noise, then one generator update on fresh noise
+(`update = "alternating"`). The paper's own code instead took both gradients from one
+minibatch and applied them together (`update = "simultaneous"`), which its recipes reproduce.
+Both updates go through `play`, so the losses have one definition.
+
+A family (`ganzoo.families`) is a subclass overriding small hooks:
+
+    draws(batch, noise, names)          every random tensor of one update, by stream name
+    generator_inputs(batch, draws)      what G takes (z; a conditional G adds a label)
+    generate(batch, draws)              the fake batch: a dict with "x" (and what D needs)
+    discriminator_inputs(batch)         what D is shown of a real or fake batch
+    discriminator_terms(...)            named scalars summed into D's loss (loss, penalties)
+    generator_terms(...)                named scalars summed into G's loss
+    observations(...)                   named scalars logged, not optimised (D(x), W estimate)
+    players()                           each player's variables (a BiGAN's encoder joins G)
+    discriminator_input_shape(...)      D's input shape for a data shape (PacGAN packs)
+
+Batches are dicts ({"x": ..., "label": ...}); the dataset yields a tuple of k of them per step.
 
 Distribution: `train_step` runs once per replica. Each replica's loss is divided by the number
 of replicas because `apply_gradients` sums gradients across replicas, so an update equals the
-single-device update on the global batch. Noise is drawn for the whole global batch from a
-stateless seed and each replica takes its own slice: replicas see different noise, and the
-noise of a step does not depend on how many replicas share it.
+single-device update on the global batch. Random draws come from named stateless streams
+(`ganzoo.noise`), drawn for the global batch and sliced per replica, before the compiled part
+of the step: XLA's random kernels draw other numbers than TensorFlow's from the same seed, so
+drawing outside it keeps a run the same with XLA on or off (up to rounding).
 """
 
 from __future__ import annotations
@@ -17,52 +33,63 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from ganzoo import distribute, losses
+from ganzoo import distribute, registry
+from ganzoo.noise import LATENT, Noise, replicas, step_seed
+
+DISCRIMINATOR, GENERATOR = "discriminator", "generator"
 
 
 class GAN(keras.Model):
-    """A generator and a discriminator playing the minimax game.
+    """A generator and a discriminator playing the minimax game (`[model].family = "vanilla"`).
 
     Args:
-      generator: a built Keras model z -> x.
-      discriminator: a built Keras model x -> [batch, 1] logit of "x is real".
+      generator: a built Keras model z -> x (its inputs decide the export's signature inputs).
+      discriminator: a built Keras model x -> [batch, 1] output (a logit, or a critic value).
       prior: a `ganzoo.models.LatentPrior`.
-      generator_loss: a key of `ganzoo.losses.GENERATOR_LOSSES`.
-      k: discriminator steps per generator step; the dataset then yields a tuple of k batches.
+      loss: a name in `ganzoo.registry.LOSSES`, or a `ganzoo.losses.Loss`.
+      penalties: {name in `ganzoo.registry.PENALTIES`: weight}, added to D's loss.
+      k: discriminator updates per generator update; the dataset then yields k batches a step.
       update: `alternating` (Algorithm 1) or `simultaneous` (the paper's code; needs k = 1).
-      seed: the noise seed; step t's noise depends on (seed, t) only, so a resumed run draws
-        the noise an uninterrupted one would.
+      seed: the noise seed; step t's draws depend on (seed, t) only, so a resumed run draws
+        what an uninterrupted one would.
       steps_per_epoch: the default for `fit` (the recipe's dataset is an endless stream).
-      jit_compile: XLA-compile the per-replica loss and gradient functions.
+      jit_compile: XLA-compile the per-replica losses and gradients (`play`).
     """
 
-    def __init__(self, generator, discriminator, prior, generator_loss="non_saturating", k=1,
-                 update="alternating", seed=0, steps_per_epoch=None, jit_compile=False, **kwargs):
+    def __init__(self, generator, discriminator, prior, loss="non_saturating", penalties=None,
+                 k=1, update="alternating", seed=0, steps_per_epoch=None, jit_compile=False,
+                 **kwargs):
         super().__init__(**kwargs)
         if update == "simultaneous" and k != 1:
             raise ValueError("simultaneous updates take one minibatch per step: k must be 1")
         self.generator = generator
         self.discriminator = discriminator
         self.prior = prior
-        self.generator_loss_name = generator_loss
-        self.generator_loss = losses.GENERATOR_LOSSES[generator_loss]
-        self.discriminator_loss = losses.minimax_discriminator_loss
+        self.loss = registry.LOSSES.get(loss) if isinstance(loss, str) else loss
+        self.penalties = {name: (registry.PENALTIES.get(name), float(weight))
+                          for name, weight in (penalties or {}).items()}
         self.k = k
         self.update = update
         self.seed = seed
         self.steps_per_epoch = steps_per_epoch
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.log_names()}
         if jit_compile:
             # XLA on the per-replica work only: Keras' jit_compile=True fails with mirrored
             # replicas (see the notes on distribution in README.md).
-            for name in ("discriminator_gradients", "generator_gradients", "joint_gradients"):
-                setattr(self, name, tf.function(getattr(self, name), jit_compile=True))
+            self.play = tf.function(self.play, jit_compile=True)
         # Both networks are built functional models; under a strategy scope `fit` would
         # otherwise try to build the GAN by calling it on a batch of images.
         self.built = True
+
+    @classmethod
+    def recipe_options(cls, recipe):
+        """Constructor arguments this family reads from a recipe beyond the common ones."""
+        return {}
+
+    @classmethod
+    def discriminator_input_shape(cls, data_shape, recipe):
+        """The shape of one input of D for data of `data_shape`."""
+        return tuple(data_shape)
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Set the two optimizers and build them now, inside the current strategy scope.
@@ -73,13 +100,28 @@ class GAN(keras.Model):
         super().compile(jit_compile=False, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        d_optimizer.build(self.discriminator.trainable_variables)
-        g_optimizer.build(self.generator.trainable_variables)
+        for player, (optimizer, variables) in self.players().items():
+            optimizer.build(variables)
+
+    def players(self):
+        """Each player's optimizer and the variables it trains."""
+        return {DISCRIMINATOR: (self.d_optimizer, self.discriminator.trainable_variables),
+                GENERATOR: (self.g_optimizer, self.generator.trainable_variables)}
+
+    def log_names(self):
+        """What `fit` logs, in order: D's terms, G's terms, then the observations."""
+        d_terms = ["d_loss"] + [f"{name}_penalty" for name in self.penalties]
+        return d_terms + ["g_loss"] + list(self.loss.observed)
 
     @property
     def metrics(self):
-        """d_loss, g_loss, mean D(x) and mean D(G(z)); Keras resets them each epoch."""
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        """The logged means; Keras resets them each epoch."""
+        return list(self.trackers.values())
+
+    @property
+    def steps(self):
+        """Training steps done (one generator update each)."""
+        return self.g_optimizer.iterations
 
     def call(self, z, training=False):
         """Samples for latent codes `z`."""
@@ -94,75 +136,119 @@ class GAN(keras.Model):
         kwargs.setdefault("shuffle", False)
         return super().fit(*args, steps_per_epoch=steps_per_epoch or self.steps_per_epoch, **kwargs)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Keras (3.15) first averages a batch over the replicas to build the model symbolically;
+        MultiWorkerMirroredStrategy cannot reduce a batch of dicts. The GAN needs no batch: its
+        networks are built functional models and its optimizers are built in `compile`."""
+        if self._distribute_strategy is None:
+            return
+        with self.distribute_strategy.scope():
+            self._symbolic_build(data_batch={})
+
     # -- Algorithm 1 ---------------------------------------------------------------------
 
     def train_step(self, data):
-        """k discriminator steps, each on its own minibatch, then one generator step."""
-        batches = data if isinstance(data, tuple) else (data,)
-        step = self.g_optimizer.iterations
+        """k discriminator updates, each on its own minibatch, then one generator update."""
+        minibatches = data if isinstance(data, tuple) else (data,)
+        step, phases = self.steps, self.k + 1
         if self.update == "simultaneous":
-            self.simultaneous_step(batches[0], self.noise_seed(step, 0))
+            self.update_players((DISCRIMINATOR, GENERATOR), minibatches[0],
+                                step_seed(self.seed, step, 0, phases))
         else:
-            for i, real in enumerate(batches):
-                self.discriminator_step(real, self.noise_seed(step, i))
-            self.generator_step(tf.shape(batches[0])[0], self.noise_seed(step, len(batches)))
+            for i, batch in enumerate(minibatches):
+                self.update_players((DISCRIMINATOR,), batch, step_seed(self.seed, step, i, phases))
+            self.update_players((GENERATOR,), minibatches[-1],
+                                step_seed(self.seed, step, len(minibatches), phases))
         return self.logs()
 
-    def discriminator_step(self, real, seed):
-        """One SGD step on D: ascend log D(x) + log(1 - D(G(z)))."""
-        z = self.sample_latent(tf.shape(real)[0], seed)
-        fake = self.generator(z, training=True)
-        grads, loss, real_logits, fake_logits = self.discriminator_gradients(real, fake)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-        self.track_discriminator(loss, real_logits, fake_logits)
+    def update_players(self, names, batch, seed):
+        """One update of the players `names` on `batch`, with the draws of `seed`."""
+        gradients, logs = self.play(batch, self.draws(batch, Noise(seed), names), names)
+        players = self.players()
+        for name in names:
+            optimizer, variables = players[name]
+            optimizer.apply_gradients(zip(gradients[name], variables))
+        for name, value in logs.items():
+            self.trackers[name].update_state(value)
 
-    def generator_step(self, batch_size, seed):
-        """One SGD step on G through the (dropped-out) discriminator."""
-        z = self.sample_latent(batch_size, seed)
-        grads, loss = self.generator_gradients(z)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-        self.g_loss_tracker.update_state(loss)
+    def play(self, batch, draws, names):
+        """This replica's gradients for the players `names`, and the values to log.
 
-    def simultaneous_step(self, real, seed):
-        """Both gradients from one minibatch and one D(G(z)), applied together."""
-        z = self.sample_latent(tf.shape(real)[0], seed)
-        d_grads, g_grads, d_loss, g_loss, real_logits, fake_logits = self.joint_gradients(real, z)
-        self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))
-        self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_variables))
-        self.track_discriminator(d_loss, real_logits, fake_logits)
-        self.g_loss_tracker.update_state(g_loss)
-
-    # -- Per-replica losses and gradients (XLA-compiled when asked) -------------------------
-
-    def discriminator_gradients(self, real, fake):
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            loss = self.discriminator_loss(real_logits, fake_logits)
-            scaled = self.scale_loss(loss)
-        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-        return grads, loss, real_logits, fake_logits
-
-    def generator_gradients(self, z):
-        with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
-            loss = self.generator_loss(fake_logits)
-            scaled = self.scale_loss(loss)
-        return tape.gradient(scaled, self.generator.trainable_variables), loss
-
-    def joint_gradients(self, real, z):
-        with tf.GradientTape(persistent=True) as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
-            d_loss = self.discriminator_loss(real_logits, fake_logits)
-            g_loss = self.generator_loss(fake_logits)
-            d_scaled, g_scaled = self.scale_loss(d_loss), self.scale_loss(g_loss)
-        d_grads = tape.gradient(d_scaled, self.discriminator.trainable_variables)
-        g_grads = tape.gradient(g_scaled, self.generator.trainable_variables)
+        Both players' terms come from one pass (one G(z), one D(G(z))), as the paper's code
+        computed its simultaneous update.
+        """
+        players = self.players()
+        with tf.GradientTape(persistent=len(names) > 1) as tape:
+            terms, logs = self.terms(batch, draws, names)
+            totals = {name: self.scale_loss(tf.add_n(list(terms[name].values()))) for name in names}
+        gradients = {name: tape.gradient(totals[name], players[name][1]) for name in names}
         del tape
-        return d_grads, g_grads, d_loss, g_loss, real_logits, fake_logits
+        return gradients, logs
 
-    # -- Small hooks ---------------------------------------------------------------------
+    def terms(self, batch, draws, names):
+        """({player: {term: scalar}}, {name: scalar to log}) of one forward pass."""
+        fake = self.generate(batch, draws)
+        real_outputs = self.discriminate(batch) if DISCRIMINATOR in names else None
+        fake_outputs = self.discriminate(fake)
+        terms, logs = {}, {}
+        if DISCRIMINATOR in names:
+            terms[DISCRIMINATOR] = self.discriminator_terms(batch, fake, real_outputs,
+                                                            fake_outputs, draws)
+            logs.update(terms[DISCRIMINATOR])
+            logs.update(self.observations(real_outputs, fake_outputs))
+        if GENERATOR in names:
+            terms[GENERATOR] = self.generator_terms(batch, fake, fake_outputs)
+            logs.update(terms[GENERATOR])
+        return terms, logs
+
+    # -- Hooks ---------------------------------------------------------------------------
+
+    def draws(self, batch, noise, names):
+        """Every random tensor one update of `names` needs, by stream: z, and each penalty's."""
+        found = {LATENT: noise.latent(self.prior, tf.shape(batch["x"])[0])}
+        if DISCRIMINATOR in names and self.penalties:
+            rows = tf.shape(self.discriminator_inputs(batch))[0]  # D's inputs: packs, pairs
+            for name, (penalty, _) in self.penalties.items():
+                found[name] = penalty.draw(noise, rows)
+        return found
+
+    def generator_inputs(self, batch, draws):
+        """What G takes for a batch like `batch`: z."""
+        return draws[LATENT]
+
+    def generate(self, batch, draws):
+        """The fake counterpart of `batch`."""
+        return {"x": self.generator(self.generator_inputs(batch, draws), training=True)}
+
+    def discriminator_inputs(self, batch):
+        """What D is shown of a (real or fake) batch."""
+        return batch["x"]
+
+    def discriminator_fn(self, inputs):
+        """D in training mode on what it is shown (penalties call it on their own inputs)."""
+        return self.discriminator(inputs, training=True)
+
+    def discriminate(self, batch):
+        return self.discriminator_fn(self.discriminator_inputs(batch))
+
+    def discriminator_terms(self, real, fake, real_outputs, fake_outputs, draws):
+        """D's loss, and each penalty times its weight."""
+        terms = {"d_loss": self.loss.discriminator(real_outputs, fake_outputs)}
+        for name, (penalty, weight) in self.penalties.items():
+            value = penalty(self.discriminator_fn, self.discriminator_inputs(real),
+                            self.discriminator_inputs(fake), draws[name])
+            terms[f"{name}_penalty"] = weight * value
+        return terms
+
+    def generator_terms(self, real, fake, fake_outputs):
+        """G's loss."""
+        return {"g_loss": self.loss.generator(fake_outputs)}
+
+    def observations(self, real_outputs, fake_outputs):
+        """What D's outputs say, as the loss reads them (`ganzoo.losses.Loss.observe`)."""
+        return self.loss.observations(real_outputs, fake_outputs)
+
+    # -- Distribution ----------------------------------------------------------------------
 
     def scale_loss(self, loss):
         """This replica's share of the global-batch loss.
@@ -182,30 +268,3 @@ class GAN(keras.Model):
         if distribute.is_multi_worker(tf.distribute.get_strategy()):
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
-
-    def noise_seed(self, step, stream):
-        """The stateless seed of one noise draw: step t's i-th draw, the same on every replica."""
-        return tf.stack([tf.constant(self.seed, tf.int64),
-                         tf.cast(step, tf.int64) * (self.k + 1) + stream])
-
-    def sample_latent(self, batch_size, seed):
-        """This replica's slice of the global batch's noise."""
-        count, index = replicas(), replica_index()
-        z = self.prior.sample(batch_size * count, seed)
-        return z[index * batch_size:(index + 1) * batch_size]
-
-    def track_discriminator(self, loss, real_logits, fake_logits):
-        self.d_loss_tracker.update_state(loss)
-        self.d_real_tracker.update_state(tf.sigmoid(real_logits))
-        self.d_fake_tracker.update_state(tf.sigmoid(fake_logits))
-
-
-def replicas():
-    """Replicas in sync: 1 outside any strategy."""
-    return tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def replica_index():
-    """This replica's index within the sync group (0 outside any strategy)."""
-    context = tf.distribute.get_replica_context()
-    return 0 if context is None else context.replica_id_in_sync_group

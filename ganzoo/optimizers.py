@@ -73,14 +73,15 @@ class RampedMomentumSGD(keras.optimizers.SGD):
         }
 
 
-def make_optimizer(train, steps_per_epoch, name):
-    """One optimizer as the recipe's [train] section describes; D and G each get their own."""
+def make_optimizer(train, settings, steps_per_epoch, name):
+    """One player's optimizer: [train]'s kind and schedule with that player's `settings`
+    ([train.generator] or [train.discriminator]: learning rate and Adam's betas)."""
     if train.optimizer == "adam":
-        return keras.optimizers.Adam(train.learning_rate, beta_1=train.beta_1,
-                                     beta_2=train.beta_2, name=name)
-    learning_rate = train.learning_rate
+        return keras.optimizers.Adam(settings.learning_rate, beta_1=settings.beta_1,
+                                     beta_2=settings.beta_2, name=name)
+    learning_rate = settings.learning_rate
     if train.lr_decay != 1.0 or train.min_learning_rate > 0:
-        learning_rate = StepDecay(train.learning_rate, train.lr_decay, train.min_learning_rate)
+        learning_rate = StepDecay(settings.learning_rate, train.lr_decay, train.min_learning_rate)
     if train.momentum == 0 and train.final_momentum == 0:
         return keras.optimizers.SGD(learning_rate, name=name)
     return RampedMomentumSGD(

@@ -1,23 +1,23 @@
 """Recipes: load a TOML file, validate every key, apply `--set` overrides, dump the result.
 
     recipe = ganzoo.load_recipe("recipes/toy/ring8.toml", overrides={"train.epochs": 1})
-    gan = recipe.build()
-    gan.fit(recipe.dataset(), epochs=recipe.train.epochs, callbacks=recipe.callbacks("runs/x"))
+    recipe.train.batch_size, recipe.name, recipe.to_toml()
 
 A recipe names a file or a recipe under `recipes/` ("toy/ring8"). Every problem is a
 `RecipeError` whose message is one line naming the file, the key and the allowed values.
+A `Recipe` is data: `ganzoo.build` makes its GAN, `ganzoo.training` trains it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import tomllib
 import typing
 from pathlib import Path
 
 from ganzoo import config as schema
+from ganzoo import registry
 from ganzoo.errors import RecipeError
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
@@ -36,11 +36,35 @@ def load_recipe(path, overrides=None):
         raise RecipeError(f"{path}: not valid TOML: {error}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise RecipeError(f"{path}: cannot read: {error}") from None
+    if not isinstance(raw.get("loss", {}), dict) or not isinstance(raw.get("train", {}), dict):
+        raise RecipeError(f"{path}: [loss] and [train] must be tables")
+    migrate(raw)
     for key, value in (overrides or {}).items():
         set_override(raw, key, value)
+    inherit_optimizer_settings(raw)
     config = parse_table(schema.RecipeConfig, raw, str(path), ())
     check_consistency(config, str(path))
     return Recipe(config, path)
+
+
+def migrate(raw):
+    """Old spellings, so run directories and exports made before a rename still load:
+    `[loss].generator` (ganzoo 0.1: the generator's loss, D's always minimax) is `[loss].name`."""
+    loss = raw.get("loss", {})
+    if "generator" in loss and "name" not in loss:
+        loss["name"] = loss.pop("generator")
+
+
+def inherit_optimizer_settings(raw):
+    """[train.generator] and [train.discriminator] take each key they leave out from [train]."""
+    train = raw.setdefault("train", {})
+    defaults = schema.TrainConfig()
+    for net in ("generator", "discriminator"):
+        table = train.setdefault(net, {})
+        if not isinstance(table, dict):
+            continue  # parse_table names the error
+        for key in schema.sections(schema.OptimizerConfig):
+            table.setdefault(key, train.get(key, getattr(defaults, key)))
 
 
 def find_recipe(path):
@@ -78,6 +102,13 @@ def set_override(raw, key, value):
             allowed = ", ".join(".".join(parts[:i] + [f]) for f in fields)
             raise RecipeError(f"{where}: unknown key '{key}'; allowed here: {allowed}")
         kind = typing.get_type_hints(cls)[part]
+        if typing.get_origin(kind) is dict and i == len(parts) - 2:
+            # [loss.penalties] NAME = weight: the last part is the table's key.
+            if isinstance(value, str):
+                value = parse_literal(value, where)
+            checked = check_value(kind, {parts[-1]: value}, where, tuple(parts[:-1]))
+            table.setdefault(part, {}).update(checked)
+            return
         if i == len(parts) - 1:
             if dataclasses.is_dataclass(kind):
                 raise RecipeError(f"{where}: '{key}' is a section; set one of its keys")
@@ -125,6 +156,8 @@ def check_value(kind, value, where, key):
     """`value` if it has the schema's type, an allowed name and lies within bounds."""
     dotted = ".".join(key)
     label = f"[{'.'.join(key[:-1])}].{key[-1]}" if len(key) > 1 else key[0]
+    if typing.get_origin(kind) is dict:
+        return check_mapping(kind, value, where, key)
     if typing.get_origin(kind) is list:
         (item_kind,) = typing.get_args(kind)
         if not isinstance(value, list):
@@ -133,7 +166,28 @@ def check_value(kind, value, where, key):
     return check_scalar(kind, value, where, label, dotted)
 
 
-def check_scalar(kind, value, where, label, dotted):
+MAPPING_NOUNS = {"loss.penalties": "penalty"}
+
+
+def check_mapping(kind, value, where, key):
+    """A table of name -> value ([loss.penalties]): names from CHOICES, values within BOUNDS."""
+    dotted, section = ".".join(key), f"[{'.'.join(key)}]"
+    _, value_kind = typing.get_args(kind)
+    if not isinstance(value, dict):
+        raise RecipeError(f"{where}: {section} must be a table of name = value, not {value!r}")
+    choices = schema.CHOICES.get(dotted, ())
+    checked = {}
+    for name, item in value.items():
+        if name not in choices:
+            noun = MAPPING_NOUNS.get(dotted, "name")
+            raise RecipeError(f"{where}: unknown {noun} {name!r} in {section}; "
+                              f"choose from: {', '.join(choices)}")
+        checked[name] = check_scalar(value_kind, item, where, f"{section}.{name}", dotted,
+                                     choices=None)
+    return checked
+
+
+def check_scalar(kind, value, where, label, dotted, choices=()):
     # bool is an int in Python; a recipe's `epochs = true` is still a mistake.
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
@@ -141,7 +195,7 @@ def check_scalar(kind, value, where, label, dotted):
         raise RecipeError(f"{where}: {label} must be {kind.__name__}, not {value!r}")
     if kind is float and not math.isfinite(value):
         raise RecipeError(f"{where}: {label} must be finite, not {value!r}")
-    choices = schema.CHOICES.get(dotted)
+    choices = schema.CHOICES.get(dotted) if choices == () else choices
     if choices is not None and value not in choices:
         raise RecipeError(f"{where}: {label} = {value!r} is not allowed; choose from: {', '.join(choices)}")
     bounds = schema.BOUNDS.get(dotted)
@@ -156,10 +210,27 @@ def check_scalar(kind, value, where, label, dotted):
 def check_consistency(config, where):
     """Rules that tie two keys together."""
     model, train, data = config.model, config.train, config.data
+    if not data.name:
+        raise RecipeError(f"{where}: [data].name is missing: a recipe names its dataset; "
+                          f"choose from: {', '.join(schema.CHOICES['data.name'])}")
+    if (model.pack > 1) != (model.family == "pacgan"):
+        raise RecipeError(f"{where}: [model].pack = {model.pack} needs [model].family = 'pacgan' "
+                          f"with pack >= 2 (PacGAN's m), and family 'pacgan' needs pack >= 2; "
+                          f"family is {model.family!r}")
+    if train.batch_size % model.pack:
+        raise RecipeError(f"{where}: [train].batch_size = {train.batch_size} does not divide into "
+                          f"packs of [model].pack = {model.pack}; use a multiple of {model.pack}")
     for net in ("generator", "discriminator"):
         if not getattr(model, net).units:
             raise RecipeError(f"{where}: [model.{net}].units must list at least one layer")
     gen = model.generator
+    for net in ("generator", "discriminator"):
+        if getattr(model, net).init_range > 0 and getattr(model, net).init_std > 0:
+            raise RecipeError(f"{where}: [model.{net}] sets both init_range and init_std; "
+                              f"choose one (uniform or normal initial weights)")
+    if gen.batch_norm != "none" and gen.hidden_bias:
+        raise RecipeError(f"{where}: [model.generator].hidden_bias does not apply with batch_norm "
+                          f"(a normalised layer has no bias)")
     if len(gen.activations) != len(gen.units):
         raise RecipeError(f"{where}: [model.generator].activations needs one entry per layer of "
                           f"units ({len(gen.units)}), not {len(gen.activations)}")
@@ -193,7 +264,7 @@ def check_consistency(config, where):
         if len(span) != 2 or span[0] < 0 or (span[1] != 0 and span[1] <= span[0]):
             raise RecipeError(f"{where}: [data].{name} must be [start, stop] with 0 <= start < stop "
                               f"(stop = 0: to the end), not {span}")
-    if data.name in schema.TOY_DATASETS and model.generator.output_bias == "marginal":
+    if registry.DATASETS[data.name].kind == "toy" and model.generator.output_bias == "marginal":
         raise RecipeError(f"{where}: [model.generator].output_bias = 'marginal' needs image data")
 
 
@@ -217,6 +288,8 @@ def emit_table(node, prefix, lines):
 
 
 def toml_literal(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {toml_literal(item)}" for key, item in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -236,7 +309,7 @@ def resolve_paths(config):
 
 
 class Recipe:
-    """A validated recipe and what it makes: the GAN, its dataset and its callbacks."""
+    """A validated recipe: its config sections, its name and the file it came from."""
 
     def __init__(self, config, path=None):
         self.config = config
@@ -260,49 +333,15 @@ class Recipe:
     loss = property(lambda self: self.config.loss)
     train = property(lambda self: self.config.train)
 
-    def to_toml(self):
-        """The resolved recipe: its name included, a stacked run as an absolute path."""
-        return dump_toml(dataclasses.replace(resolve_paths(self.config), name=self.name))
-
-    @functools.cache
-    def examples(self, split="train"):
-        """The split's examples (loaded once per recipe object)."""
-        from ganzoo.data import load_examples
-
-        return load_examples(self.data, split, self.train.seed)
+    @property
+    def dataset(self):
+        """The `ganzoo.registry.DatasetSpec` of [data].name: kind, shape, classes."""
+        return registry.DATASETS[self.data.name]
 
     @property
     def data_shape(self):
-        return schema.DATA_SHAPES[self.data.name]
+        return self.dataset.shape
 
-    @functools.cached_property
-    def steps_per_epoch(self):
-        """Training steps per epoch: one pass over the examples unless the recipe says."""
-        if self.train.steps_per_epoch:
-            return self.train.steps_per_epoch
-        count = len(self.examples("train").x)
-        return max(count // (self.train.batch_size * self.train.k), 1)
-
-    def build(self, strategy=None, with_data=True):
-        """The compiled GAN, built inside the recipe's distribution strategy scope.
-
-        `with_data=False` skips what needs the training data (the generator's output bias
-        from the pixel marginals, the epoch length) and the weights of a stacked run
-        (`stack_on`): for loading trained weights.
-        """
-        from ganzoo.training import build_gan
-
-        return build_gan(self, strategy=strategy, with_data=with_data)
-
-    def dataset(self, start_step=0):
-        """The endless, seeded stream of training batches; `start_step` resumes it."""
-        from ganzoo.data import train_dataset
-
-        return train_dataset(self.examples("train").x, self.train.batch_size, self.train.k,
-                             self.train.seed, start_step=start_step)
-
-    def callbacks(self, run_dir):
-        """TensorBoard logging and checkpoints into `run_dir` (the resolved recipe goes there too)."""
-        from ganzoo.callbacks import default_callbacks
-
-        return default_callbacks(self, Path(run_dir))
+    def to_toml(self):
+        """The resolved recipe: its name included, a stacked run as an absolute path."""
+        return dump_toml(dataclasses.replace(resolve_paths(self.config), name=self.name))

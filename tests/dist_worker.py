@@ -27,6 +27,7 @@ import keras
 import numpy as np
 
 from ganzoo import distribute
+from ganzoo.build import build_gan
 
 MNIST_BATCH, MNIST_STEPS = 32, 5
 # The paper's MNIST networks and SGD, dropout off unless asked (fit_mnist(dropout=True)); no
@@ -129,7 +130,8 @@ def fit_mnist(strategy, unscaled=False, jit_compile=False, dropout=False):
     if dropout:
         overrides.update({"model.discriminator.input_keep": 0.8,
                           "model.discriminator.hidden_keep": 0.5})
-    gan = load_recipe("goodfellow2014/mnist", overrides=overrides).build(strategy, with_data=False)
+    gan = build_gan(load_recipe("goodfellow2014/mnist", overrides=overrides), strategy,
+                    with_data=False)
     if unscaled:
         gan.scale_loss = lambda loss: loss  # the classic bug: each replica's mean as it is
     initial = weights(gan)
@@ -150,16 +152,19 @@ def replica_metrics(strategy):
     from keras.src.backend.tensorflow.trainer import reduce_per_replica
 
     from ganzoo import load_recipe
-    from ganzoo.gan import replica_index
+    from ganzoo.noise import replica_index
 
     recipe = load_recipe("goodfellow2014/mnist", overrides=MNIST_OVERRIDES)
-    gan = recipe.build(strategy, with_data=False)
+    gan = build_gan(recipe, strategy, with_data=False)
 
     @tf.function
     def step():
         def per_replica():
             r = tf.cast(replica_index(), tf.float32)
-            gan.track_discriminator(1.0 + r, tf.fill([2, 1], 50.0 * r), tf.zeros([2, 1]))
+            logs = {"d_loss": 1.0 + r,
+                    **gan.observations(tf.fill([2, 1], 50.0 * r), tf.zeros([2, 1]))}
+            for name, value in logs.items():
+                gan.trackers[name].update_state(value)
             return gan.logs()
 
         # What Keras' fit does with train_step's logs.
@@ -178,12 +183,12 @@ def replica_batches(strategy):
     found = {}
     for k in (1, 2):
         step = next(iter(train_dataset(x, 4, k, seed=0)))
-        found[f"global_k{k}"] = np.stack(step if k > 1 else [step])[..., 0]
+        found[f"global_k{k}"] = np.stack([part["x"] for part in step])[..., 0]
         stream = strategy.experimental_distribute_dataset(train_dataset(x, 4, k, seed=0))
-        replicas = next(iter(stream))
-        batches = replicas if k > 1 else (replicas,)
+        batches = next(iter(stream))
         found[f"replicas_k{k}"] = np.stack([  # [batch i, replica r, rows]
-            [np.asarray(t)[:, 0] for t in strategy.experimental_local_results(b)] for b in batches])
+            [np.asarray(t)[:, 0] for t in strategy.experimental_local_results(b["x"])]
+            for b in batches])
     return found
 
 

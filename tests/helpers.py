@@ -7,7 +7,8 @@ import numpy as np
 
 from ganzoo.config import DiscriminatorConfig, GeneratorConfig, ModelConfig
 from ganzoo.gan import GAN
-from ganzoo.models import ARCHITECTURES, LatentPrior
+from ganzoo.models import LatentPrior
+from ganzoo.registry import ARCHITECTURES
 
 # A ring8 recipe small enough to train in seconds.
 TINY_RING8 = {
@@ -38,7 +39,7 @@ def tiny_gan(update="alternating", k=1, learning_rate=0.05, seed=0):
         generator=GeneratorConfig(units=[8], activations=["relu"]),
         discriminator=DiscriminatorConfig(units=[8], pieces=2),
     )
-    architecture = ARCHITECTURES["mlp"]
+    architecture = ARCHITECTURES.get("mlp")
     gan = GAN(
         architecture.build_generator(model, (2,), seed=seed),
         architecture.build_discriminator(model, (2,), seed=seed + 1),
@@ -54,3 +55,35 @@ def weights(model):
 
 def same(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+# The family contract (tests/test_families.py): one tiny ring8 recipe per registered family,
+# loss and penalty, all with SGD, which shows a replica-scaling error that Adam would hide.
+CONTRACT_BASE = {
+    "data.num_examples": 512,
+    "model.generator.units": [16, 16],
+    "model.generator.activations": ["relu", "relu"],
+    "model.discriminator.units": [16, 16],
+    "model.discriminator.pieces": 2,
+    "train.optimizer": "sgd",
+    "train.learning_rate": 0.05,
+    "train.batch_size": 16,
+    "train.steps_per_epoch": 3,
+    "train.epochs": 2,
+    "train.log_every": 2,
+}
+CONTRACT_CASES = {
+    "vanilla": {},
+    "minimax": {"loss.name": "minimax"},
+    "lsgan": {"loss.name": "least_squares"},
+    "wgan_gp": {"loss.name": "wasserstein", "loss.penalties.gradient": 0.1, "train.k": 2},
+    "hinge_sn": {"loss.name": "hinge", "model.discriminator.spectral_norm": ["all"]},
+    "pacgan": {"model.family": "pacgan", "model.pack": 2},
+}
+
+
+def contract_recipe(case, **extra):
+    import ganzoo
+
+    return ganzoo.load_recipe("toy/ring8", overrides={**CONTRACT_BASE, **CONTRACT_CASES[case],
+                                                      **extra})

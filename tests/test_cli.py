@@ -41,10 +41,24 @@ def test_recipes_lists_every_recipe_with_a_description():
     (["train", "toy/ring9"], ["toy/ring9: no such recipe file", "toy/ring8"]),
     (["train", "toy/ring8", "--set", "train.epochz=3"], ["unknown key 'train.epochz'", "train.epochs"]),
     (["train", "toy/ring8", "--set", "train.batch_size=0"], ["[train].batch_size = 0 is impossible"]),
-    (["train", "toy/ring8", "--set", "loss.generator=hinje"], ["choose from: minimax, non_saturating"]),
+    (["train", "toy/ring8", "--set", "loss.name=hinje"], ["choose from: minimax, non_saturating, least_squares"]),
     (["train", "toy/ring8", "--set", "train.epochs"], ["expected KEY=VALUE"]),
     (["train", "toy/ring8", "--strategy", "tpu"], ["choose from: auto, default"]),
     (["sample", "no/such/run", "--out", "x.png"], ["no/such/run: not a ganzoo run directory"]),
+    (["train", "toy/ring8", "--set", "loss.penalties.gradiant=10"],
+     ["unknown penalty 'gradiant' in [loss.penalties]; choose from: gradient"]),
+    (["train", "toy/ring8", "--set", "loss.penalties.gradient=-1"],
+     ["[loss.penalties].gradient = -1.0 is impossible; it must be >= 0"]),
+    (["train", "toy/ring8", "--set", "model.family=wgan"], ["[model].family = 'wgan'", "choose from: vanilla, pacgan"]),
+    (["train", "toy/ring8", "--set", "model.family=pacgan", "--set", "model.pack=3"],
+     ["[train].batch_size = 100 does not divide into packs of [model].pack = 3"]),
+    (["train", "toy/ring8", "--set", "model.pack=2"], ["needs [model].family = 'pacgan'"]),
+    (["train", "toy/ring8", "--set", 'model.discriminator.spectral_norm=["input_dropout"]'],
+     ["spectral_norm: 'input_dropout' has no kernel; layers with a kernel: maxout_0, maxout_1, maxout_2, logit"]),
+    (["train", "toy/ring8", "--set", 'model.discriminator.spectral_norm=["maxout_7"]'],
+     ["'maxout_7' is not a layer of this discriminator"]),
+    (["train", "toy/ring8", "--set", "train.discriminator.learning_rat=1e-4"],
+     ["unknown key 'train.discriminator.learning_rat'", "train.discriminator.learning_rate"]),
 ])
 def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, args, expected):
     if args[0] == "train":
@@ -63,9 +77,34 @@ def test_missing_data_fails_fast_before_writing_anything(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("", "[data].name is missing: a recipe names its dataset; choose from: ring8, grid25"),
+    ("[data]\nname = 'ring8'\n[train.discriminator]\nlr = 1e-4\n",
+     "unknown key 'lr' in [train.discriminator]; allowed: learning_rate, beta_1, beta_2"),
+    ("[data]\nname = 'ring8'\n[loss]\npenalties = {r1 = 1.0}\n",
+     "unknown penalty 'r1' in [loss.penalties]; choose from: gradient"),
+])
+def test_bad_recipe_files_name_the_file_and_key(tmp_path, text, expected):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    result = ganzoo("train", bad, "--run-dir", tmp_path / "run")
+    assert_user_error(result, str(bad), expected)
+    assert not (tmp_path / "run").exists()
+
+
+def test_packs_must_divide_over_the_replicas_too(tmp_path):
+    # 100 examples in packs of 4 split over 1 device, but not over 2 replicas (50 each).
+    result = ganzoo("train", "toy/ring8", "--strategy", "mirrored", "--set", "model.family=pacgan",
+                    "--set", "model.pack=4", "--run-dir", tmp_path / "run",
+                    env={"GANZOO_CPU_DEVICES": "2"})
+    assert_user_error(result, "[train].batch_size = 100 does not divide over 2 replicas in packs "
+                              "of [model].pack = 4; use a multiple of 8")
+    assert not (tmp_path / "run").exists()
+
+
 def test_malformed_recipe_file_names_the_file(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text("[train]\nepochs = 'many'\n")
+    bad.write_text("[data]\nname = 'ring8'\n[train]\nepochs = 'many'\n")
     result = ganzoo("train", bad, "--run-dir", tmp_path / "run")
     assert_user_error(result, str(bad), "[train].epochs must be int, not 'many'")
     assert not (tmp_path / "run").exists()

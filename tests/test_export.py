@@ -24,9 +24,10 @@ import pytest
 import tensorflow as tf
 
 import ganzoo
-from ganzoo import checkpoints, cli, export, serving
+from ganzoo import cli, export, serving
+from ganzoo.build import build_gan, load_gan
 from ganzoo.models import LatentPrior
-from ganzoo.training import load_gan
+from ganzoo.runs import save as save_checkpoint
 from tests.helpers import TINY_RING8
 
 HERE = Path(__file__).resolve().parent
@@ -39,8 +40,8 @@ def untrained_run(recipe_name, overrides, run_dir):
     """A run directory holding a freshly built GAN as its epoch-1 checkpoint: all an export
     needs, without the recipe's data."""
     recipe = ganzoo.load_recipe(recipe_name, overrides=overrides)
-    gan = recipe.build(with_data=False)
-    checkpoints.save(gan, run_dir, epoch=1, step=0, steps_per_epoch=1)
+    gan = build_gan(recipe, with_data=False)
+    save_checkpoint(gan, run_dir, epoch=1, step=0, steps_per_epoch=1)
     (Path(run_dir) / "recipe.toml").write_text(recipe.to_toml())
     return Path(run_dir)
 
@@ -543,3 +544,35 @@ def wait_until_available(url, name, server, log, timeout=120):
             pass
         time.sleep(0.5)
     pytest.fail(f"{name} was not AVAILABLE on {url} after {timeout} s")
+
+
+def test_signatures_follow_the_generators_inputs(tmp_path):
+    # A generator with an int64 `label` input beside z (as a conditional family's): both
+    # signatures and the warm-up requests take it, without any change to ganzoo.export.
+    import keras
+
+    z = keras.Input((3,), name="z")
+    label = keras.Input((), dtype="int64", name="label")
+    embedded = keras.layers.Embedding(4, 3)(label)
+    points = keras.layers.Dense(2)(keras.layers.Concatenate()([z, embedded]))
+    generator = keras.Model({"z": z, "label": label}, points)
+    prior = LatentPrior("normal", 3)
+    extra = export.extra_input_specs(generator)
+    assert [(spec.name, spec.dtype, spec.shape.as_list()) for spec in extra] == [
+        ("label", tf.int64, [None])]
+    export.build_archive(generator, prior, "points", extra).write_out(str(tmp_path / "1"),
+                                                                        verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "1"))
+    zs, labels = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32), np.arange(4)
+    expected = generator.predict({"z": zs, "label": labels}, verbose=0)
+    served = loaded.signatures["serving_default"](z=tf.constant(zs), label=tf.constant(labels))
+    np.testing.assert_allclose(served["points"], expected, rtol=1e-6, atol=1e-6)
+    seeds = tf.constant([0, 1, 2, 3], tf.int64)
+    sampled = loaded.signatures["sample"](seed=seeds, label=tf.constant(labels))
+    by_seed = generator.predict({"z": prior.sample_per_seed(seeds).numpy(), "label": labels},
+                                verbose=0)
+    np.testing.assert_allclose(sampled["points"], by_seed, rtol=1e-6, atol=1e-6)
+    warmup = export.warmup_inputs(3, extra)
+    assert set(warmup["serving_default"]) == {"z", "label"} and set(warmup["sample"]) == {
+        "seed", "label"}
+    assert warmup["sample"]["label"].dtype == np.int64

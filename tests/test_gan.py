@@ -5,16 +5,23 @@ import pytest
 import tensorflow as tf
 
 from ganzoo import losses
+from ganzoo.gan import DISCRIMINATOR, GENERATOR
+from ganzoo.noise import Noise, step_seed
 from tests.helpers import same, tiny_gan, weights
 
 REAL = tf.constant(np.random.default_rng(0).normal(size=(16, 2)), tf.float32)
+BATCH = {"x": REAL}
 SEED = tf.constant([0, 7], tf.int64)
+
+
+def batches(*xs):
+    return tuple({"x": x} for x in xs)
 
 
 def test_discriminator_step_leaves_generator_untouched():
     gan = tiny_gan()
     g_before, d_before = weights(gan.generator), weights(gan.discriminator)
-    gan.discriminator_step(REAL, SEED)
+    gan.update_players((DISCRIMINATOR,), BATCH, SEED)
     assert same(weights(gan.generator), g_before)
     assert not same(weights(gan.discriminator), d_before)
 
@@ -22,15 +29,14 @@ def test_discriminator_step_leaves_generator_untouched():
 def test_generator_step_leaves_discriminator_untouched():
     gan = tiny_gan()
     g_before, d_before = weights(gan.generator), weights(gan.discriminator)
-    gan.generator_step(16, SEED)
+    gan.update_players((GENERATOR,), BATCH, SEED)
     assert same(weights(gan.discriminator), d_before)
     assert not same(weights(gan.generator), g_before)
 
 
 def test_k_discriminator_steps_per_generator_step():
     gan = tiny_gan(k=3)
-    batches = tuple(REAL + i for i in range(3))
-    logs = gan.train_step(batches)
+    logs = gan.train_step(batches(*(REAL + i for i in range(3))))
     assert int(gan.d_optimizer.iterations) == 3
     assert int(gan.g_optimizer.iterations) == 1
     assert all(np.isfinite(float(v)) for v in logs.values())
@@ -39,8 +45,8 @@ def test_k_discriminator_steps_per_generator_step():
 def test_k_steps_each_use_their_own_minibatch():
     # Three identical minibatches or three different ones must give different discriminators.
     first, second = tiny_gan(k=3), tiny_gan(k=3)
-    first.train_step((REAL, REAL, REAL))
-    second.train_step((REAL, REAL + 1.0, REAL - 1.0))
+    first.train_step(batches(REAL, REAL, REAL))
+    second.train_step(batches(REAL, REAL + 1.0, REAL - 1.0))
     assert not same(weights(first.discriminator), weights(second.discriminator))
 
 
@@ -59,9 +65,9 @@ def manual_simultaneous_update(gan, real, z, learning_rate):
 
 def test_simultaneous_update_takes_both_gradients_from_the_same_weights():
     gan = tiny_gan(update="simultaneous")
-    z = gan.sample_latent(16, gan.noise_seed(0, 0))
+    z = Noise(step_seed(0, 0, 0, 2)).latent(gan.prior, 16)
     expected_g, expected_d = manual_simultaneous_update(gan, REAL, z, 0.05)
-    gan.train_step(REAL)
+    gan.train_step(batches(REAL))
     for got, want in zip(gan.generator.trainable_variables, expected_g):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-7)
     for got, want in zip(gan.discriminator.trainable_variables, expected_d):
@@ -70,8 +76,8 @@ def test_simultaneous_update_takes_both_gradients_from_the_same_weights():
 
 def test_alternating_update_moves_generator_through_the_updated_discriminator():
     simultaneous, alternating = tiny_gan(update="simultaneous"), tiny_gan(update="alternating")
-    simultaneous.train_step(REAL)
-    alternating.train_step(REAL)
+    simultaneous.train_step(batches(REAL))
+    alternating.train_step(batches(REAL))
     # Same D step in both (same data, same noise stream 0)...
     assert all(np.allclose(a, b, atol=1e-6) for a, b in
                zip(weights(simultaneous.discriminator), weights(alternating.discriminator)))
@@ -84,19 +90,26 @@ def test_simultaneous_needs_k_of_one():
         tiny_gan(update="simultaneous", k=2)
 
 
-def test_noise_depends_on_step_and_stream_only():
+def test_noise_depends_on_step_phase_and_purpose_only():
     gan = tiny_gan()
-    a = gan.sample_latent(4, gan.noise_seed(5, 0))
-    b = gan.sample_latent(4, gan.noise_seed(5, 0))
-    c = gan.sample_latent(4, gan.noise_seed(5, 1))
-    d = gan.sample_latent(4, gan.noise_seed(6, 0))
+
+    def z(step, phase):
+        return Noise(step_seed(0, step, phase, 2)).latent(gan.prior, 4)
+
+    a, b, c, d = z(5, 0), z(5, 0), z(5, 1), z(6, 0)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c) and not np.allclose(a, d)
+    # Each purpose has its own stream: the penalty's weights are not the latent's draws.
+    noise = Noise(step_seed(0, 5, 0, 2))
+    first = noise.uniform("penalty", 4)
+    np.testing.assert_array_equal(first, Noise(step_seed(0, 5, 0, 2)).uniform("penalty", 4))
+    assert not np.allclose(first, noise.uniform("labels", 4))
+    assert not np.allclose(first, tf.random.stateless_uniform([4], noise.seed))
 
 
 def test_metrics_report_losses_and_discriminator_outputs():
     gan = tiny_gan()
-    logs = {name: float(value) for name, value in gan.train_step(REAL).items()}
+    logs = {name: float(value) for name, value in gan.train_step(batches(REAL)).items()}
     assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert 0.0 < logs["d_real"] < 1.0 and 0.0 < logs["d_fake"] < 1.0
     # An untrained D sits near 1/2: the D loss near log 2.

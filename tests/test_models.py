@@ -4,9 +4,10 @@ import keras
 import numpy as np
 import pytest
 
+from ganzoo.build import marginal_logits
 from ganzoo.config import DiscriminatorConfig, GeneratorConfig, ModelConfig
-from ganzoo.models import ARCHITECTURES, Maxout, MaxoutConv2D
-from ganzoo.training import marginal_logits
+from ganzoo.models import Maxout, MaxoutConv2D
+from ganzoo.registry import ARCHITECTURES
 
 SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3)}
 
@@ -22,10 +23,10 @@ def tiny_config(architecture):
     )
 
 
-@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("architecture", ARCHITECTURES.names())
 def test_shapes_ranges_and_save_load(architecture, tmp_path):
     config, shape = tiny_config(architecture), SHAPES[architecture]
-    module = ARCHITECTURES[architecture]
+    module = ARCHITECTURES.get(architecture)
     generator = module.build_generator(config, shape)
     discriminator = module.build_discriminator(config, shape)
     z = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
@@ -43,8 +44,8 @@ def test_shapes_ranges_and_save_load(architecture, tmp_path):
 
 def test_paper_initialisation_ranges():
     config = tiny_config("mlp")
-    generator = ARCHITECTURES["mlp"].build_generator(config, (28, 28, 1))
-    discriminator = ARCHITECTURES["mlp"].build_discriminator(config, (28, 28, 1))
+    generator = ARCHITECTURES.get("mlp").build_generator(config, (28, 28, 1))
+    discriminator = ARCHITECTURES.get("mlp").build_discriminator(config, (28, 28, 1))
     g_kernel = generator.get_layer("hidden_0").kernel.numpy()
     d_kernel = discriminator.get_layer("maxout_0").linear.kernel.numpy()
     assert 0.04 < np.abs(g_kernel).max() <= 0.05
@@ -60,13 +61,13 @@ def test_output_bias_from_pixel_marginals():
     np.testing.assert_allclose(logits[[0, 1, 3]], [0.0, 0.0, np.log(3.0)], atol=1e-6)
     assert logits[2] < -15  # never-on pixel: clipped, finite
     config = tiny_config("mlp")
-    generator = ARCHITECTURES["mlp"].build_generator(config, (2, 2, 1), output_bias=logits)
+    generator = ARCHITECTURES.get("mlp").build_generator(config, (2, 2, 1), output_bias=logits)
     np.testing.assert_allclose(generator.get_layer("output").bias.numpy(), logits)
 
 
 def test_cifar_conv_generator_has_a_bias_per_output_pixel():
     config = tiny_config("goodfellow2014_cifar10_conv")
-    generator = ARCHITECTURES["goodfellow2014_cifar10_conv"].build_generator(config, (32, 32, 3))
+    generator = ARCHITECTURES.get("goodfellow2014_cifar10_conv").build_generator(config, (32, 32, 3))
     bias = generator.get_layer("untied_bias").bias
     assert tuple(bias.shape) == (32, 32, 3)
     assert generator.get_layer("deconv").bias is None  # no second, per-channel bias
@@ -93,7 +94,7 @@ def test_maxout_takes_the_max_over_pieces():
 
 def test_max_column_norm_is_enforced_after_an_update():
     config = tiny_config("mlp")
-    discriminator = ARCHITECTURES["mlp"].build_discriminator(config, (4,))
+    discriminator = ARCHITECTURES.get("mlp").build_discriminator(config, (4,))
     kernel = discriminator.get_layer("maxout_0").linear.kernel
     optimizer = keras.optimizers.SGD(100.0)
     optimizer.apply_gradients([(-np.ones(kernel.shape, np.float32), kernel)])
@@ -116,7 +117,7 @@ def test_the_tfd_generator_options_sparse_output_and_column_norms():
                          generator=GeneratorConfig(units=[8, 16], activations=["relu", "sigmoid"],
                                                    output="sigmoid", output_sparse_init=3,
                                                    max_column_norm=0.5))
-    generator = ARCHITECTURES["mlp"].build_generator(config, (2, 2, 1))
+    generator = ARCHITECTURES.get("mlp").build_generator(config, (2, 2, 1))
     output = generator.get_layer("output").kernel
     assert ((output.numpy() != 0).sum(axis=0) == 3).all()
     for layer in ("hidden_0", "hidden_1", "output"):

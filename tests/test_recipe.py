@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 import ganzoo
+from ganzoo.build import build_gan
 from ganzoo.config import DATA_SHAPES
 from ganzoo.recipe import RECIPES_DIR, dump_toml, load_recipe, recipe_names
+from ganzoo.training import callbacks, dataset
 
 GOOD = """
 description = "a test recipe"
@@ -43,21 +45,22 @@ def test_every_shipped_recipe_starts_with_its_provenance_comment():
 def test_every_recipe_loads_and_builds(name, tmp_path):
     recipe = load_recipe(name)
     if recipe.model.generator.stack_on:  # a stage 2: stack on a small untrained stage 1
-        from ganzoo import checkpoints
+        from ganzoo import runs
 
         below = load_recipe("goodfellow2014/tfd", overrides={
             "model.generator.units": [8, 8], "model.generator.output_sparse_init": 4})
-        checkpoints.save(below.build(with_data=False), tmp_path, epoch=1, step=0,
-                         steps_per_epoch=1)
+        runs.save(build_gan(below, with_data=False), tmp_path, epoch=1, step=0,
+                  steps_per_epoch=1)
         (tmp_path / "recipe.toml").write_text(below.to_toml())
         recipe = load_recipe(name, overrides={"model.generator.stack_on": str(tmp_path)})
     assert recipe.config.description
     assert recipe.train.epochs >= 1 and recipe.train.batch_size >= 1
-    gan = recipe.build(with_data=False)
-    z = gan.prior.sample(2, np.array([0, 0]))
+    gan = build_gan(recipe, with_data=False)
+    z = gan.prior.sample(12, np.array([0, 0]))
     samples = gan.generator(z)
-    assert tuple(samples.shape) == (2,) + DATA_SHAPES[recipe.data.name]
-    assert tuple(gan.discriminator(samples).shape) == (2, 1)
+    assert tuple(samples.shape) == (12,) + DATA_SHAPES[recipe.data.name]
+    # What D is shown: 12 samples, or 12 / m packs of them (PacGAN).
+    assert tuple(gan.discriminate({"x": samples}).shape) == (12 // recipe.model.pack, 1)
 
 
 def test_resolved_recipe_round_trips(tmp_path):
@@ -70,28 +73,36 @@ def test_overrides_are_typed_like_the_file():
     recipe = load_recipe("toy/ring8", overrides={"train.epochs": "3", "train.learning_rate": "1e-3",
                                                  "model.generator.units": "[8, 8]",
                                                  "model.generator.activations": '["relu", "tanh"]',
-                                                 "loss.generator": "minimax"})
+                                                 "loss.name": "minimax"})
     assert recipe.train.epochs == 3
     assert recipe.train.learning_rate == 1e-3
     assert recipe.model.generator.units == [8, 8]
-    assert recipe.loss.generator == "minimax"
+    assert recipe.loss.name == "minimax"
     assert load_recipe("toy/ring8", overrides={"train.epochs": 5}).train.epochs == 5
 
 
 @pytest.mark.parametrize("text, expected", [
     ("[data]\nname = 'ring8'\n[train]\nepochz = 3\n", "unknown key 'epochz' in [train]; allowed: epochs,"),
     ("[data]\nname = 'rng8'\n", "[data].name = 'rng8' is not allowed; choose from: ring8, grid25"),
-    ("[loss]\ngenerator = 'hinje'\n", "choose from: minimax, non_saturating"),
-    ("[train]\nbatch_size = 0\n", "[train].batch_size = 0 is impossible; it must be >= 1"),
-    ("[train]\nk = 0\n", "[train].k = 0 is impossible"),
-    ("[train]\nepochs = '3'\n", "[train].epochs must be int, not '3'"),
-    ("[train]\nepochs = true\n", "[train].epochs must be int, not True"),
-    ("[train]\nlearning_rate = -1.0\n", "[train].learning_rate = -1.0 is impossible; it must be > 0"),
-    ("[model.discriminator]\ninput_keep = 1.5\n", "input_keep = 1.5 is impossible"),
-    ("[train]\nupdate = 'simultaneous'\nk = 2\n", "[train].k must be 1, not 2"),
-    ("[model.generator]\nunits = [8, 8]\nactivations = ['relu']\n", "activations needs one entry per layer"),
-    ("[model.generator]\nunits = 8\n", "units must be a list of int"),
-    ("[data]\ntrain = [5, 2]\n", "[data].train must be [start, stop]"),
+    ("[data]\nname = 'ring8'\n[loss]\ngenerator = 'hinje'\n", "choose from: minimax, non_saturating"),
+    ("[data]\nname = 'ring8'\n[train]\nbatch_size = 0\n", "[train].batch_size = 0 is impossible; it must be >= 1"),
+    ("[data]\nname = 'ring8'\n[train]\nk = 0\n", "[train].k = 0 is impossible"),
+    ("[data]\nname = 'ring8'\n[train]\nepochs = '3'\n", "[train].epochs must be int, not '3'"),
+    ("[data]\nname = 'ring8'\n[train]\nepochs = true\n", "[train].epochs must be int, not True"),
+    ("[data]\nname = 'ring8'\n[train]\nlearning_rate = -1.0\n", "[train].learning_rate = -1.0 is impossible; it must be > 0"),
+    ("[data]\nname = 'ring8'\n[model.discriminator]\ninput_keep = 1.5\n", "input_keep = 1.5 is impossible"),
+    ("[data]\nname = 'ring8'\n[train]\nupdate = 'simultaneous'\nk = 2\n", "[train].k must be 1, not 2"),
+    ("[data]\nname = 'ring8'\n[model.generator]\nunits = [8, 8]\nactivations = ['relu']\n", "activations needs one entry per layer"),
+    ("[data]\nname = 'ring8'\n[model.generator]\nunits = 8\n", "units must be a list of int"),
+    ("[data]\nname = 'ring8'\ntrain = [5, 2]\n", "[data].train must be [start, stop]"),
+    ("", "[data].name is missing"),
+    ("[data]\nname = 'ring8'\n[loss.penalties]\ngradient = -0.5\n",
+     "[loss.penalties].gradient = -0.5 is impossible; it must be >= 0"),
+    ("[data]\nname = 'ring8'\n[model]\nfamily = 'pacgan'\n", "family 'pacgan' needs pack >= 2"),
+    ("[data]\nname = 'ring8'\n[model.generator]\ninit_range = 0.1\ninit_std = 0.02\n",
+     "sets both init_range and init_std"),
+    ("[data]\nname = 'ring8'\n[model.generator]\nbatch_norm = 'synced'\n",
+     "choose from: none, batch, sync"),
     ("extra = 1\n", "unknown key 'extra' in the top level"),
     ("[data\nname = 'x'\n", "not valid TOML"),
     ("data = 3\n", "[data] must be a table"),
@@ -111,7 +122,7 @@ def test_bad_recipes_are_rejected_with_a_one_line_message(tmp_path, text, expect
     ("train.epochs", "three", "[train].epochs must be int, not 'three'"),
     ("train.epochs", "0", "[train].epochs = 0 is impossible"),
     ("train", "3", "'train' is a section"),
-    ("loss.generator", "hinje", "choose from: minimax, non_saturating"),
+    ("loss.name", "hinje", "choose from: minimax, non_saturating, least_squares, wasserstein, hinge"),
 ])
 def test_bad_overrides_are_rejected(key, value, expected):
     with pytest.raises(ganzoo.RecipeError, match=None) as error:
@@ -145,9 +156,9 @@ def test_python_api_trains_a_recipe(tmp_path):
     from tests.helpers import TINY_RING8
 
     recipe = ganzoo.load_recipe("toy/ring8", overrides={**TINY_RING8, "train.epochs": 1})
-    gan = recipe.build()
-    history = gan.fit(recipe.dataset(), epochs=recipe.train.epochs,
-                      callbacks=recipe.callbacks(tmp_path / "run"), verbose=0)
+    gan = build_gan(recipe)
+    history = gan.fit(dataset(recipe), epochs=recipe.train.epochs,
+                      callbacks=callbacks(recipe, tmp_path / "run"), verbose=0)
     assert len(history.history["d_loss"]) == 1
     assert (tmp_path / "run" / "recipe.toml").read_text() == recipe.to_toml()
     generator = ganzoo.load_generator(tmp_path / "run")

@@ -8,7 +8,8 @@ import pytest
 
 import ganzoo
 from ganzoo import cli, export
-from ganzoo.training import load_gan
+from ganzoo.build import load_gan
+from ganzoo.build import build_gan
 from tests.helpers import TINY_RING8
 
 STAGE_1 = {**TINY_RING8, "model.latent_dim": 4, "train.epochs": 1, "train.steps_per_epoch": 4}
@@ -34,7 +35,7 @@ def test_stage_2_starts_from_the_stage_1_generator_and_trains_all_of_it(stage_1,
     trained = lower.generator.get_weights()
     monkeypatch.chdir(stage_1.parent)  # a relative stack_on, as the recipe's default is
     recipe = ganzoo.load_recipe("toy/ring8", overrides=stage_2("stage1"))
-    gan = recipe.build()
+    gan = build_gan(recipe)
     stacked = gan.generator.get_layer("stacked")
     for got, want in zip(stacked.get_weights(), trained, strict=True):
         np.testing.assert_array_equal(got, want)
@@ -94,4 +95,4 @@ def test_stacking_on_another_dataset_is_refused(stage_1):
     recipe = ganzoo.load_recipe("toy/grid25", overrides=stage_2(stage_1))
     with pytest.raises(ganzoo.RecipeError, match="that run trained on ring8, this recipe trains "
                                                   "on grid25"):
-        recipe.build()
+        build_gan(recipe)

@@ -8,8 +8,10 @@ import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 
 import ganzoo
-from ganzoo import checkpoints
+from ganzoo import runs
+from ganzoo.build import build_gan
 from ganzoo.eval.modes import ring8_modes
+from ganzoo.training import dataset
 from tests.helpers import TINY_RING8
 
 
@@ -18,14 +20,14 @@ def tiny_ring8(**overrides):
 
 
 def all_weights(run_dir):
-    gan, _, _ = ganzoo.training.load_gan(run_dir)
+    gan, _, _ = ganzoo.build.load_gan(run_dir)
     return [np.array(v) for v in gan.weights] + [
         np.array(v) for v in gan.d_optimizer.variables + gan.g_optimizer.variables]
 
 
 def test_checkpoint_every_epoch_with_its_step(tmp_path):
     ganzoo.train(tiny_ring8(), tmp_path / "run", verbose=0)
-    found = checkpoints.all_checkpoints(tmp_path / "run")
+    found = runs.all_checkpoints(tmp_path / "run")
     assert [c.epoch for c in found] == [1, 2]
     assert [c.step for c in found] == [10, 20]
     assert not list((tmp_path / "run" / "checkpoints").glob(".partial-*"))
@@ -66,19 +68,20 @@ def test_training_into_a_finished_run_needs_resume(tmp_path):
         ganzoo.train(tiny_ring8(**{"train.epochs": 1}), tmp_path / "run", verbose=0)
 
 
-def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
     run = tmp_path / "run"
     ganzoo.train(tiny_ring8(**{"train.epochs": 1}), run, verbose=0)
-    good = checkpoints.latest(run)
+    good = runs.latest(run)
     good_bytes = good.weights.read_bytes()
     recipe = tiny_ring8(**{"train.epochs": 3})
-    recipe.dataset = lambda start_step=0: tf.data.Dataset.from_tensors(
-        tf.fill([100, 2], float("nan"))).repeat()
+    monkeypatch.setattr(ganzoo.training, "dataset", lambda recipe, start_step=0:
+                        tf.data.Dataset.from_tensors(({"x": tf.fill([100, 2], float("nan"))},))
+                        .repeat())
     with pytest.raises(ganzoo.TrainingDiverged) as error:
         ganzoo.train(recipe, run, resume=True, verbose=0)
     assert "d_loss became nan" in str(error.value)
     assert str(good.weights) in str(error.value)
-    assert checkpoints.latest(run) == good
+    assert runs.latest(run) == good
     assert good.weights.read_bytes() == good_bytes
 
 
@@ -118,7 +121,7 @@ def test_ring8_training_moves_samples_toward_the_modes(tmp_path):
         "train.epochs": 1, "train.steps_per_epoch": 400, "train.learning_rate": 1e-3,
         "model.generator.units": [64, 64], "model.generator.activations": ["relu", "relu"],
         "model.discriminator.units": [64, 64], "data.num_examples": 10000})
-    gan = recipe.build()
+    gan = build_gan(recipe)
     z = gan.prior.sample(1000, np.array([9, 9]))
 
     def distance_to_nearest_mode():
@@ -126,7 +129,7 @@ def test_ring8_training_moves_samples_toward_the_modes(tmp_path):
         return np.linalg.norm(points[:, None] - centres[None], axis=-1).min(axis=1).mean()
 
     before = distance_to_nearest_mode()
-    gan.fit(recipe.dataset(), epochs=1, verbose=0)
+    gan.fit(dataset(recipe), epochs=1, verbose=0)
     after = distance_to_nearest_mode()
     assert after < 0.5 * before, (before, after)
     assert after < 0.25

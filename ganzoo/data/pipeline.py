@@ -20,13 +20,14 @@ _SEED_PAD = tf.constant(498247692, tf.int64)
 
 
 def train_dataset(x: np.ndarray, batch_size: int, k: int, seed: int,
-                  start_step: int = 0) -> tf.data.Dataset:
-    """Endless minibatches of rows of `x`, for Keras `fit(..., steps_per_epoch=...)`.
+                  start_step: int = 0, labels: np.ndarray | None = None) -> tf.data.Dataset:
+    """Endless minibatches of rows of `x` (and `labels`), for Keras `fit(..., steps_per_epoch=...)`.
 
-    Each element is one training step: for k == 1 a float32 tensor [batch_size, ...]; for k > 1
-    a tuple of k such tensors, the k discriminator minibatches of Algorithm 1 (disjoint slices
-    of the stream, in order). Under tf.distribute each tensor is split across replicas along
-    axis 0, so batch_size is the global batch.
+    Each element is one training step: a tuple of k dicts, the k discriminator minibatches of
+    Algorithm 1 (disjoint slices of the stream, in order), each {"x": float32 [batch_size, ...]}
+    plus {"label": int64 [batch_size]} when `labels` is given, drawn by the same shuffle index.
+    Under tf.distribute each tensor is split across replicas along axis 0, so batch_size is
+    the global batch.
 
     Whole steps are gathered at once from `x` held as one tensor (no per-example map), and
     prefetched.
@@ -36,7 +37,12 @@ def train_dataset(x: np.ndarray, batch_size: int, k: int, seed: int,
         raise ValueError(f"train_dataset needs N >= 1, batch_size >= 1, k >= 1, seed >= 0 and "
                          f"start_step >= 0; got N={n}, batch_size={batch_size}, k={k}, "
                          f"seed={seed}, start_step={start_step}")
-    data = tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"train_dataset needs one label per example: {len(labels)} labels for "
+                         f"{n} examples")
+    columns = {"x": tf.convert_to_tensor(np.asarray(x, dtype=np.float32))}
+    if labels is not None:
+        columns["label"] = tf.convert_to_tensor(np.asarray(labels, dtype=np.int64))
     step_size = batch_size * k
     offsets = tf.range(step_size, dtype=tf.int64)
     seed64, last = tf.constant(seed, tf.int64), tf.constant(n - 1, tf.int64)
@@ -52,10 +58,9 @@ def train_dataset(x: np.ndarray, batch_size: int, k: int, seed: int,
                          axis=1)
         shuffled = tf.raw_ops.RandomIndexShuffle(
             index=index % n, seed=seeds, max_index=tf.fill([step_size], last), rounds=4)
-        rows = tf.gather(data, shuffled)
-        if k == 1:
-            return rows
-        return tuple(tf.split(rows, k))
+        rows = {name: tf.gather(column, shuffled) for name, column in columns.items()}
+        parts = {name: tf.split(column, k) for name, column in rows.items()}
+        return tuple({name: parts[name][i] for name in parts} for i in range(k))
 
     steps = tf.data.Dataset.counter(start=start_step, dtype=tf.int64)
     return (steps.map(step_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.config import IMAGE_DATASETS
+from ganzoo import noise, registry
+from ganzoo.data import recipe_examples
 from ganzoo.data.toy import density, mode_centres, standard_std
 from ganzoo.errors import GanzooError
 from ganzoo.eval import frechet, modes, parzen, prdc
 from ganzoo.eval.features import make_extractor
 
 PARZEN_VALIDATION = 1_000  # the paper's protocol: the first 1,000 validation images choose sigma
-SAMPLE_SEED = 7919  # the second half of the stateless seed of evaluation samples
+SAMPLE_SEED = noise.EVALUATION  # the second half of the stateless seed of evaluation samples
 
 
 class EvalError(GanzooError):
@@ -61,7 +62,7 @@ class Evaluation:
     def feature_pair(self, default_count):
         """Features (and probabilities) of `count` samples and of up to `count` test images."""
         count = self.count(default_count)
-        real = self.recipe.examples("test").x[:count]
+        real = recipe_examples(self.recipe, "test").x[:count]
         fake = self.extract("generated", self.generate(count))
         reference = self.extract("test", real)
         protocol = {"samples": count, "reference": f"{len(real)} test images",
@@ -96,8 +97,8 @@ def unit_range(images, recipe):
 def parzen_metric(evaluation):
     """Table 1 of Goodfellow et al. 2014: see `ganzoo.eval.parzen`."""
     recipe = evaluation.recipe
-    validation = recipe.examples("validation").x[:PARZEN_VALIDATION]
-    test = recipe.examples("test").x
+    validation = recipe_examples(recipe, "validation").x[:PARZEN_VALIDATION]
+    test = recipe_examples(recipe, "test").x
     count = evaluation.count(10_000)
     result = parzen.parzen_evaluate(evaluation.generate(count), validation, test,
                                     verbose=evaluation.verbose)
@@ -168,30 +169,21 @@ def prdc_metric(evaluation):
     return Result(values, protocol)
 
 
-# Plain dict, so grep finds every metric. APPLIES_TO: the datasets each one is defined for.
-METRICS = {
-    "parzen": parzen_metric,
-    "modes": modes_metric,
-    "jsd": jsd_metric,
-    "fid": fid_metric,
-    "kid": kid_metric,
-    "is": is_metric,
-    "prdc": prdc_metric,
-}
+# The metric names are ganzoo.registry.METRICS. APPLIES_TO: the datasets each is defined for.
+METRICS = registry.METRICS
 FEATURE_METRICS = ("fid", "kid", "is", "prdc")
+IMAGE_DATASETS = registry.datasets_of("image")
 APPLIES_TO = {
     "parzen": IMAGE_DATASETS,
     "modes": ("ring8", "grid25"),
     "jsd": ("gaussian1d",),
     **{name: IMAGE_DATASETS for name in FEATURE_METRICS},
 }
-DEFAULT_METRICS = {"ring8": ("modes",), "grid25": ("modes",), "gaussian1d": ("jsd",),
-                   **{name: ("parzen",) for name in IMAGE_DATASETS}}
 
 
 def applicable_metrics(dataset):
     """The metrics defined for `dataset`, in registry order."""
-    return [name for name in METRICS if dataset in APPLIES_TO[name]]
+    return [name for name in METRICS.names() if dataset in APPLIES_TO[name]]
 
 
 def check_metrics(recipe, names):
@@ -205,7 +197,7 @@ def check_metrics(recipe, names):
             what = "unknown metric" if name not in METRICS else "metric"
             why = "" if name not in METRICS else f" does not apply to {dataset} runs"
             raise EvalError(f"{what} {name!r}{why}; for {dataset} choose from: {', '.join(allowed)}")
-    return list(dict.fromkeys(names or DEFAULT_METRICS[dataset]))
+    return list(dict.fromkeys(names or registry.DATASETS[dataset].metrics))
 
 
 def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
@@ -218,7 +210,7 @@ def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
 def evaluate(gan, recipe, names, samples=0, seed=0, extractor=None, verbose=False):
     """Run the metrics `names` (already checked) on `gan`: {metric name: Result}."""
     evaluation = Evaluation(gan, recipe, samples, seed, extractor, verbose)
-    return {name: METRICS[name](evaluation) for name in names}
+    return {name: METRICS.get(name)(evaluation) for name in names}
 
 
 def needed_splits(names):

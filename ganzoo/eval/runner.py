@@ -19,7 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo import checkpoints
+from ganzoo import runs
+from ganzoo.data import recipe_examples
 from ganzoo.eval.metrics import (EvalError, Result, check_metrics, evaluate, needed_splits,
                                  prepare_extractor)
 
@@ -42,15 +43,16 @@ def evaluate_run(run_dir, metrics=None, samples=0, seed=0, extractor=None,
     Problems the user can fix (no run, no checkpoint, unknown metric, missing data, missing
     classifier or weights) raise a GanzooError before the GAN is loaded.
     """
-    from ganzoo.recipe import load_recipe
+    from ganzoo.build import build_gan
 
     run_dir = Path(run_dir)
     check_samples(samples)
-    info = checkpoints.latest(run_dir)
-    recipe = load_recipe(run_dir / "recipe.toml")
+    run = runs.open_run(run_dir)
+    info = run.checkpoint()
+    recipe = run.recipe
     names, model = prepare(recipe, metrics, extractor, inception_weights)
-    gan = recipe.build(with_data=False)
-    gan.load_weights(info.weights)
+    gan = build_gan(recipe, with_data=False)
+    runs.restore(gan, info)
     results = evaluate(gan, recipe, names, samples, seed, model, verbose)
     checkpoint = {"epoch": info.epoch, "step": info.step,
                   "weights": str(info.weights.relative_to(run_dir))}
@@ -102,7 +104,7 @@ def prepare(recipe, metrics, extractor, inception_weights):
     names = check_metrics(recipe, metrics)
     model = prepare_extractor(recipe, names, extractor, inception_weights)
     for split in needed_splits(names):
-        recipe.examples(split)
+        recipe_examples(recipe, split)
     return names, model
 
 
@@ -139,7 +141,7 @@ def save_report(run_dir, report):
                   if key not in ("protocol", "checkpoint")}
         protocol = {**previous.get("protocol", {}), **report["protocol"]}
         report = {**values, "protocol": protocol, "checkpoint": report["checkpoint"]}
-    checkpoints.write_atomically(path, json.dumps(report, indent=2) + "\n")
+    runs.write_atomically(path, json.dumps(report, indent=2) + "\n")
     return report
 
 
@@ -245,11 +247,11 @@ class EvalCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if getattr(self.model, "diverged", None) or (epoch + 1) % self.every:
             return
-        step = int(self.model.g_optimizer.iterations.numpy())
+        step = int(self.model.steps.numpy())
         results = evaluate(self.model, self.recipe, self.names, self.samples,
                            extractor=self.extractor)
         write_scalars(self.run_dir / "logs", results, step)
-        weights = checkpoints.checkpoint_dir(self.run_dir) / f"epoch-{epoch + 1:04d}.weights.h5"
+        weights = runs.checkpoint_dir(self.run_dir) / f"epoch-{epoch + 1:04d}.weights.h5"
         checkpoint = {"epoch": epoch + 1, "step": step,
                       "weights": str(weights.relative_to(self.run_dir))}
         save_report(self.run_dir, make_report(results, checkpoint))

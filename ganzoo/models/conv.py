@@ -16,6 +16,7 @@ import keras
 
 from ganzoo.models.layers import Dropout, Maxout, MaxoutConv2D, UntiedBias
 from ganzoo.models.mlp import column_norm, hidden_layers, uniform_init
+from ganzoo.models.normalization import SpectralNormSelection
 
 # (filters, pieces, kernel, padding, pool, pool stride) of the paper's discriminator.
 CONV_LAYERS = (
@@ -38,7 +39,8 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     h = keras.layers.Reshape(FEATURE_MAP)(h)
     h = keras.layers.Conv2DTranspose(
         data_shape[-1], 5, strides=3, use_bias=False,
-        kernel_initializer=uniform_init(config.output_init_range or config.init_range, seed + 100),
+        kernel_initializer=uniform_init(config.output_init_range or config.init_range, seed + 100,
+                                        config.init_std),
         name="deconv",
     )(h)
     h = UntiedBias(name="untied_bias")(h)
@@ -46,22 +48,25 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     return keras.Model(z, out, name="generator")
 
 
-def build_discriminator(model, data_shape, seed=0):
+def build_discriminator(model, input_shape, seed=0):
     """Three maxout convolution layers, a maxout layer and a logit, with dropout as in mlp."""
     config = model.discriminator
-    init = lambda offset: uniform_init(config.init_range, seed + offset)  # noqa: E731
+    init = lambda offset: uniform_init(config.init_range, seed + offset, config.init_std)  # noqa: E731
     constraint = column_norm(config.max_column_norm)
-    x = keras.Input(tuple(data_shape), name="x")
+    normalize = SpectralNormSelection(config.spectral_norm)
+    x = keras.Input(tuple(input_shape), name="x")
     h = Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(x)
     for i, (filters, pieces, kernel, pad, pool, stride) in enumerate(CONV_LAYERS):
-        h = MaxoutConv2D(filters, pieces, kernel, pad, pool, stride,
-                         kernel_initializer=init(1 + i), name=f"maxout_conv_{i}")(h)
+        h = normalize(MaxoutConv2D(filters, pieces, kernel, pad, pool, stride,
+                                   kernel_initializer=init(1 + i), name=f"maxout_conv_{i}"))(h)
         h = Dropout(1.0 - config.hidden_keep, seed=seed + 10 + i)(h)
     h = keras.layers.Flatten()(h)
     for i, units in enumerate(config.units):
-        h = Maxout(units, config.pieces, kernel_initializer=init(20 + i),
-                   kernel_constraint=constraint, name=f"maxout_{i}")(h)
+        h = normalize(Maxout(units, config.pieces, kernel_initializer=init(20 + i),
+                             kernel_constraint=constraint, name=f"maxout_{i}"))(h)
         h = Dropout(1.0 - config.hidden_keep, seed=seed + 30 + i)(h)
-    logit = keras.layers.Dense(1, kernel_initializer=init(100), kernel_constraint=constraint,
-                               name="logit")(h)
-    return keras.Model(x, logit, name="discriminator")
+    logit = normalize(keras.layers.Dense(1, kernel_initializer=init(100),
+                                         kernel_constraint=constraint, name="logit"))(h)
+    discriminator = keras.Model(x, logit, name="discriminator")
+    normalize.check(discriminator)
+    return discriminator

@@ -13,10 +13,14 @@ import keras
 import numpy as np
 
 from ganzoo.models.layers import Dropout, Maxout
+from ganzoo.models.normalization import SpectralNormSelection
 
 
-def uniform_init(init_range, seed):
-    """pylearn2's `irange`: U(-r, r); r = 0 falls back to Keras' Glorot default."""
+def uniform_init(init_range, seed, std=0.0):
+    """pylearn2's `irange`: U(-r, r); or N(0, std^2) with `std` (blocks' IsotropicGaussian, as
+    PacGAN's and DCGAN's nets start); neither falls back to Keras' Glorot default."""
+    if std > 0:
+        return keras.initializers.RandomNormal(0.0, std, seed=seed)
     if init_range <= 0:
         return keras.initializers.GlorotUniform(seed=seed)
     return keras.initializers.RandomUniform(-init_range, init_range, seed=seed)
@@ -65,7 +69,8 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     if config.output_sparse_init:
         kernel_init = SparseInit(config.output_sparse_init, seed + 100)
     else:
-        kernel_init = uniform_init(config.output_init_range or config.init_range, seed + 100)
+        kernel_init = uniform_init(config.output_init_range or config.init_range, seed + 100,
+                                   config.init_std)
     out = keras.layers.Dense(
         size, config.output,
         kernel_initializer=kernel_init,
@@ -87,41 +92,60 @@ def build_stacked_generator(model, upper, seed=0):
 
 
 def hidden_layers(config, z, seed):
-    """The generator's fully connected hidden layers, each with its activation and start bias."""
+    """The generator's fully connected hidden layers, each with its activation and start bias;
+    with `batch_norm`, Dense (no bias: the normalisation's offset takes its place), batch norm,
+    then the activation, as PacGAN's and DCGAN's generators."""
     h = z
+    normalized = config.batch_norm != "none"
     for i, (units, activation) in enumerate(zip(config.units, config.activations)):
         bias = config.hidden_bias[i] if config.hidden_bias else 0.0
         h = keras.layers.Dense(
-            units, activation,
-            kernel_initializer=uniform_init(config.init_range, seed + i),
+            units, None if normalized else activation,
+            use_bias=not normalized,
+            kernel_initializer=uniform_init(config.init_range, seed + i, config.init_std),
             bias_initializer=keras.initializers.Constant(bias),
             kernel_constraint=column_norm(config.max_column_norm),
             name=f"hidden_{i}",
         )(h)
+        if normalized:
+            h = batch_norm(config, f"batch_norm_{i}")(h)
+            h = keras.layers.Activation(activation, name=f"activation_{i}")(h)
     return h
 
 
-def build_discriminator(model, data_shape, seed=0):
-    """The paper's maxout discriminator; returns a [batch, 1] logit of "x is real"."""
+def batch_norm(config, name):
+    """Batch normalisation as `[model.generator].batch_norm` asks: `batch` normalises each
+    replica's part of the batch alone (so N replicas differ from one device); `sync` all-reduces
+    the statistics across replicas, and N replicas equal one device."""
+    return keras.layers.BatchNormalization(momentum=config.batch_norm_momentum,
+                                           synchronized=config.batch_norm == "sync", name=name)
+
+
+def build_discriminator(model, input_shape, seed=0):
+    """The paper's maxout discriminator; returns a [batch, 1] logit of "x is real" (or a
+    critic's value). `input_shape` is one input's (a PacGAN pack's, for packed families)."""
     config = model.discriminator
-    x = keras.Input(tuple(data_shape), name="x")
+    normalize = SpectralNormSelection(config.spectral_norm)
+    x = keras.Input(tuple(input_shape), name="x")
     h = keras.layers.Flatten()(x)
     h = Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(h)
     for i, units in enumerate(config.units):
-        h = hidden_layer(config, units, seed + 1 + i, f"maxout_{i}")(h)
+        h = normalize(hidden_layer(config, units, seed + 1 + i, f"maxout_{i}"))(h)
         h = Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
-    logit = keras.layers.Dense(
+    logit = normalize(keras.layers.Dense(
         1,
-        kernel_initializer=uniform_init(config.init_range, seed + 100),
+        kernel_initializer=uniform_init(config.init_range, seed + 100, config.init_std),
         kernel_constraint=column_norm(config.max_column_norm),
         name="logit",
-    )(h)
-    return keras.Model(x, logit, name="discriminator")
+    ))(h)
+    discriminator = keras.Model(x, logit, name="discriminator")
+    normalize.check(discriminator)
+    return discriminator
 
 
 def hidden_layer(config, units, seed, name):
     """A maxout layer, or a plain ReLU layer when a unit has a single piece."""
-    init = uniform_init(config.init_range, seed)
+    init = uniform_init(config.init_range, seed, config.init_std)
     constraint = column_norm(config.max_column_norm)
     if config.pieces == 1:
         return keras.layers.Dense(units, "relu", kernel_initializer=init,

@@ -15,8 +15,8 @@ def take(dataset, steps: int) -> list[np.ndarray]:
     """The row indices of each of the first `steps` elements, k minibatches concatenated."""
     out = []
     for element in dataset.take(steps):
-        parts = element if isinstance(element, tuple) else (element,)
-        out.append(np.concatenate([p.numpy().reshape(len(p), -1)[:, 0] for p in parts]))
+        parts = [part["x"].numpy() for part in element]
+        out.append(np.concatenate([p.reshape(len(p), -1)[:, 0] for p in parts]))
     return [o.astype(int) for o in out]
 
 
@@ -54,16 +54,31 @@ def test_seeds_differ():
 def test_element_structure():
     x = np.zeros((20, 3, 2), np.float32)
     spec = train_dataset(x, 5, 1, seed=0).element_spec
-    assert spec == tf.TensorSpec([5, 3, 2], tf.float32)
-    spec = train_dataset(x, 5, 2, seed=0).element_spec
-    assert spec == (tf.TensorSpec([5, 3, 2], tf.float32),) * 2
+    assert spec == ({"x": tf.TensorSpec([5, 3, 2], tf.float32)},)
+    spec = train_dataset(x, 5, 2, seed=0, labels=np.zeros(20, np.int64)).element_spec
+    assert spec == ({"x": tf.TensorSpec([5, 3, 2], tf.float32),
+                     "label": tf.TensorSpec([5], tf.int64)},) * 2
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_labels_travel_with_their_examples(k):
+    x = indices(13, (2,))
+    labels = np.arange(13, dtype=np.int64) * 10  # example i has label 10 i
+    for element in train_dataset(x, 4, k, seed=3, labels=labels).take(7):
+        for part in element:
+            np.testing.assert_array_equal(part["label"].numpy(), part["x"].numpy()[:, 0] * 10)
+
+
+def test_labels_must_match_the_examples():
+    with pytest.raises(ValueError, match="one label per example"):
+        train_dataset(indices(5), 2, 1, seed=0, labels=np.zeros(4, np.int64))
     # The k minibatches of a step are disjoint slices of one epoch's permutation.
     step = take(train_dataset(indices(20), 5, 2, seed=0), 1)[0]
     assert len(set(step.tolist())) == 10
 
 
 def test_tiny_and_bad_arguments():
-    batch = next(iter(train_dataset(np.ones((1, 2), np.float32), 3, 1, seed=0)))
-    np.testing.assert_array_equal(batch, np.ones((3, 2)))
+    (batch,) = next(iter(train_dataset(np.ones((1, 2), np.float32), 3, 1, seed=0)))
+    np.testing.assert_array_equal(batch["x"], np.ones((3, 2)))
     with pytest.raises(ValueError, match="batch_size >= 1"):
         train_dataset(np.ones((4, 2), np.float32), 0, 1, seed=0)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from ganzoo import cli
-from ganzoo.training import load_gan
+from ganzoo.build import load_gan
 
 SMALL = {"model.discriminator.units": "[8, 8]", "model.discriminator.pieces": "2",
          "train.batch_size": "2", "train.steps_per_epoch": "2", "train.epochs": "1"}
@@ -32,7 +32,8 @@ def test_stage_2_trains_on_the_stage_1_run_and_evaluates(fake_tfd, tmp_path, mon
     assert cli.main(["train", "goodfellow2014/tfd_stage2", *sets(SMALL),
                      "--set", "model.generator.units=[16, 100]"]) == 0
     [run] = (tmp_path / "runs").glob("goodfellow2014-tfd_stage2-*")
-    gan, recipe, info = load_gan(run)
+    gan, run_info, info = load_gan(run)
+    recipe = run_info.recipe
     assert info.epoch == 1 and recipe.model.generator.stack_on == str(tmp_path / "runs" / "tfd-stage1")
     z = np.random.default_rng(0).normal(size=(3, 100)).astype(np.float32)
     assert gan.generator.predict(z, verbose=0).shape == (3, 48, 48, 1)

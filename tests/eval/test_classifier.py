@@ -9,7 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from ganzoo import checkpoints, cli
+from ganzoo import cli, runs
+from ganzoo.build import build_gan
+from ganzoo.data import recipe_examples
 from ganzoo.eval import classifier, frechet, runner
 from ganzoo.recipe import load_recipe
 from tests.conftest import find_real_data_dir
@@ -53,7 +55,7 @@ def test_tiny_classifier_learns_and_records_its_accuracy(tiny_classifier):
 def test_features_and_probabilities(home, mnist_dir):
     extractor = classifier.load_classifier("mnist")
     assert classifier.default_path("mnist") == home / "classifiers" / "mnist.keras"
-    test = load_recipe("goodfellow2014/mnist").examples("test")
+    test = recipe_examples(load_recipe("goodfellow2014/mnist"), "test")
     found, probabilities = extractor.features_and_probabilities(test.x[:500])
     assert found.shape == (500, 128) and (found >= 0).all()  # ReLU features
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
@@ -65,7 +67,7 @@ def test_features_and_probabilities(home, mnist_dir):
 def test_real_images_are_closer_to_real_than_noise_is(home):
     extractor = classifier.load_classifier("mnist")
     recipe = load_recipe("goodfellow2014/mnist")
-    train, test = recipe.examples("train").x[:1000], recipe.examples("test").x[:1000]
+    train, test = recipe_examples(recipe, "train").x[:1000], recipe_examples(recipe, "test").x[:1000]
     noise = np.random.default_rng(0).random(test.shape).astype(np.float32)
     stats = {name: frechet.feature_statistics(extractor.features_and_probabilities(x)[0])
              for name, x in (("train", train), ("test", test), ("noise", noise))}
@@ -79,7 +81,7 @@ def test_feature_metrics_of_a_run(home, tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     (run / "recipe.toml").write_text(recipe.to_toml())
-    checkpoints.save(recipe.build(with_data=False), run, 2, 20, 10)
+    runs.save(build_gan(recipe, with_data=False), run, 2, 20, 10)
     assert cli.main(["eval", str(run), "--metrics", "fid,kid,is,prdc", "--samples", "300",
                      "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from ganzoo import checkpoints, cli
+from ganzoo import cli, runs
+from ganzoo.build import build_gan
 from ganzoo.errors import GanzooError
 from ganzoo.eval import features
 from ganzoo.recipe import load_recipe
@@ -56,7 +57,7 @@ def test_eval_without_weights_is_a_one_line_error(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     (run / "recipe.toml").write_text(recipe.to_toml())
-    checkpoints.save(recipe.build(with_data=False), run, 1, 1, 1)
+    runs.save(build_gan(recipe, with_data=False), run, 1, 1, 1)
     assert cli.main(["eval", str(run), "--metrics", "fid"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ganzoo: error: no InceptionV3 ImageNet weights") and err.count("\n") == 1

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganzoo import checkpoints, cli
+from ganzoo import cli, runs
+from ganzoo.build import build_gan
 from ganzoo.errors import RecipeError
 from ganzoo.eval import parzen, runner
 from ganzoo.recipe import load_recipe
+from ganzoo.training import callbacks, dataset
 from tests.helpers import TINY_MNIST, TINY_RING8
 
 
@@ -19,7 +21,7 @@ def make_run(folder, recipe_name, overrides=None, epoch=3):
     recipe = load_recipe(recipe_name, overrides=overrides)
     folder.mkdir(parents=True)
     (folder / "recipe.toml").write_text(recipe.to_toml())
-    checkpoints.save(recipe.build(with_data=False), folder, epoch, epoch * 10, 10)
+    runs.save(build_gan(recipe, with_data=False), folder, epoch, epoch * 10, 10)
     return folder
 
 
@@ -148,8 +150,8 @@ def test_parzen_on_mnist(tmp_path, real_data_dir, monkeypatch):
 def test_eval_during_training(tmp_path, capsys):
     recipe = load_recipe("toy/ring8", overrides={
         **TINY_RING8, "eval.every": 1, "eval.metrics": ["modes"], "eval.samples": 500})
-    gan = recipe.build()
-    gan.fit(recipe.dataset(), epochs=2, callbacks=recipe.callbacks(tmp_path / "run"), verbose=0)
+    gan = build_gan(recipe)
+    gan.fit(dataset(recipe), epochs=2, callbacks=callbacks(recipe, tmp_path / "run"), verbose=0)
     printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("eval")]
     assert [line.split(":")[0] for line in printed] == ["eval at epoch 1", "eval at epoch 2"]
     report = json.loads((tmp_path / "run" / "eval.json").read_text())
@@ -164,5 +166,5 @@ def test_eval_section_is_checked_before_training(tmp_path):
         load_recipe("toy/ring8", overrides={"eval.metrics": ["hinge"]})
     recipe = load_recipe("toy/ring8", overrides={"eval.metrics": ["parzen"], "eval.every": 1})
     with pytest.raises(runner.EvalError, match="does not apply to ring8"):
-        recipe.callbacks(tmp_path / "run")
-    assert len(load_recipe("toy/ring8").callbacks(tmp_path / "run")) == 2  # every = 0: none
+        callbacks(recipe, tmp_path / "run")
+    assert len(callbacks(load_recipe("toy/ring8"), tmp_path / "run")) == 2  # every = 0: none

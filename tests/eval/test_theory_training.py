@@ -1,6 +1,6 @@
 """Proposition 1 and Theorem 1 of Goodfellow et al. 2014 (arXiv 1406.2661), by training.
 
-ganzoo's own discriminator step (GAN.discriminator_step: its loss, its maxout MLP, Adam) is run
+ganzoo's own discriminator step (GAN.update_players: its loss, its maxout MLP, Adam) is run
 against a fixed 1-D generator. Proposition 1: the trained D approaches
 D*(x) = p_data(x) / (p_data(x) + p_g(x)). Theorem 1: the value it then reaches, V(G, D), is the
 virtual training criterion C(G) = -log 4 + 2 JSD(p_data || p_g), which is -log 4 exactly when
@@ -16,7 +16,8 @@ import tensorflow as tf
 from ganzoo.config import DiscriminatorConfig, ModelConfig
 from ganzoo.eval import theory
 from ganzoo.gan import GAN
-from ganzoo.models import ARCHITECTURES, LatentPrior
+from ganzoo.models import LatentPrior
+from ganzoo.registry import ARCHITECTURES
 
 DATA_MEAN, DATA_STD = 1.0, 0.5  # p_data = N(1, 0.5^2), the gaussian1d recipe's data
 # Where both densities exceed ~0.05 when p_g = N(0, 1): the ratio is learnable there.
@@ -38,9 +39,9 @@ def fixed_generator(scale, shift):
 
 
 def trained_discriminator(scale, shift, seed=0):
-    """D trained by GAN.discriminator_step for STEPS steps against the fixed generator."""
+    """D trained by GAN.update_players for STEPS steps against the fixed generator."""
     model = ModelConfig(latent_dim=1, discriminator=DiscriminatorConfig(units=[32, 32], pieces=2))
-    discriminator = ARCHITECTURES["mlp"].build_discriminator(model, (1,), seed=seed)
+    discriminator = ARCHITECTURES.get("mlp").build_discriminator(model, (1,), seed=seed)
     gan = GAN(fixed_generator(scale, shift), discriminator, LatentPrior("normal", 1), seed=seed)
     gan.compile(keras.optimizers.Adam(3e-3), keras.optimizers.Adam(3e-3))
 
@@ -49,7 +50,8 @@ def trained_discriminator(scale, shift, seed=0):
         for step in tf.range(STEPS, dtype=tf.int64):
             real = DATA_MEAN + DATA_STD * tf.random.stateless_normal(
                 [BATCH, 1], tf.stack([tf.constant(seed + 1000, tf.int64), step]))
-            gan.discriminator_step(real, tf.stack([tf.constant(seed, tf.int64), step]))
+            gan.update_players(("discriminator",), {"x": real},
+                               tf.stack([tf.constant(seed, tf.int64), step]))
 
     train()
     return lambda x: tf.sigmoid(discriminator(np.reshape(x, (-1, 1)).astype(np.float32))).numpy().ravel()

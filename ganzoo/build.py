@@ -1,0 +1,137 @@
+"""A recipe's GAN: its family, networks, losses and optimizers, built inside a strategy scope;
+and a run's GAN, rebuilt and loaded from its newest intact checkpoint.
+
+    gan = build_gan(recipe)                  # compiled, every variable in the strategy's scope
+    gan, run, checkpoint = load_gan("runs/ring8")
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ganzoo import registry, runs
+from ganzoo.data import recipe_examples
+from ganzoo.distribute import check_batch, make_strategy
+from ganzoo.errors import RecipeError, RunError
+from ganzoo.models import LatentPrior
+from ganzoo.optimizers import make_optimizer
+
+
+def steps_per_epoch(recipe):
+    """Training steps per epoch: one pass over the examples unless the recipe says."""
+    if recipe.train.steps_per_epoch:
+        return recipe.train.steps_per_epoch
+    count = len(recipe_examples(recipe, "train").x)
+    return max(count // (recipe.train.batch_size * recipe.train.k), 1)
+
+
+def build_gan(recipe, strategy=None, with_data=True):
+    """The recipe's compiled GAN, every variable created inside the strategy's scope.
+
+    `with_data=False` skips what needs the training data (the generator's output bias from the
+    pixel marginals, the epoch length) and the weights of a stacked run (`stack_on`): for
+    loading trained weights.
+    """
+    strategy = strategy or make_strategy(recipe.train.strategy)
+    model, train = recipe.model, recipe.train
+    check_batch(train.batch_size, strategy, multiple=model.pack)
+    family = registry.FAMILIES.get(model.family)
+    architecture = registry.ARCHITECTURES.get(model.architecture)
+    output_bias = None
+    if with_data and model.generator.output_bias == "marginal":
+        output_bias = marginal_logits(recipe_examples(recipe, "train").x)
+    epoch_steps = steps_per_epoch(recipe) if with_data else 1
+    # Outside the scope: loading the stacked run builds a GAN under the default strategy.
+    below = stacked_run(recipe, with_weights=with_data) if model.generator.stack_on else None
+    with strategy.scope():
+        try:
+            if below is not None:
+                generator = build_stacked_generator(recipe, *below)
+            else:
+                generator = architecture.build_generator(model, recipe.data_shape, output_bias,
+                                                         seed=train.seed)
+            discriminator = architecture.build_discriminator(
+                model, family.discriminator_input_shape(recipe.data_shape, recipe),
+                seed=train.seed + 1)
+        except ValueError as error:
+            raise RecipeError(f"{recipe.path}: {error}") from None
+        gan = family(
+            generator, discriminator,
+            LatentPrior(model.prior, model.latent_dim, model.prior_scale),
+            loss=recipe.loss.name, penalties=recipe.loss.penalties, k=train.k,
+            update=train.update, seed=train.seed, steps_per_epoch=epoch_steps,
+            jit_compile=train.jit_compile, **family.recipe_options(recipe),
+        )
+        gan.compile(
+            d_optimizer=make_optimizer(train, train.discriminator, epoch_steps, "d_optimizer"),
+            g_optimizer=make_optimizer(train, train.generator, epoch_steps, "g_optimizer"),
+        )
+    return gan
+
+
+def load_gan(run_dir, strategy=None):
+    """(GAN with the weights of the run's newest intact checkpoint, the Run, that checkpoint)."""
+    run = runs.open_run(run_dir)
+    info = run.checkpoint()
+    # Sampling and export need one device, not the cluster or the GPUs the run trained on.
+    gan = build_gan(run.recipe, strategy=strategy or make_strategy("default"), with_data=False)
+    runs.restore(gan, info)
+    return gan, run, info
+
+
+def load_generator(run_dir):
+    """The trained Keras generator of a run (newest intact checkpoint)."""
+    gan, _, _ = load_gan(run_dir)
+    return gan.generator
+
+
+# -- The paper's greedy TFD stage 2: a new generator under a trained one --------------------------
+
+
+def stacked_run(recipe, with_weights=True):
+    """(recipe, generator weights or None) of the run that [model.generator].stack_on names.
+
+    Without `with_weights` (a GAN built to load a checkpoint into) its weights are not read.
+    """
+    lower = check_stacked_run(recipe)
+    if not with_weights:
+        return lower, None
+    return lower, load_generator(recipe.model.generator.stack_on).get_weights()
+
+
+def check_stacked_run(recipe):
+    """The recipe of the trained run [model.generator].stack_on names, or a RecipeError unless
+    it fits under this recipe: the same dataset, a latent input as wide as the last hidden layer."""
+    where = f"{recipe.path}: [model.generator].stack_on = {recipe.model.generator.stack_on}"
+    try:
+        run = runs.open_run(recipe.model.generator.stack_on)
+        run.checkpoint()
+    except RunError as error:
+        raise RecipeError(f"{where}: {error} (train that stage first)") from None
+    lower = run.recipe
+    if lower.data.name != recipe.data.name:
+        raise RecipeError(f"{where}: that run trained on {lower.data.name}, this recipe "
+                          f"trains on {recipe.data.name}")
+    if lower.model.latent_dim != recipe.model.generator.units[-1]:
+        raise RecipeError(f"{where}: that generator takes {lower.model.latent_dim} inputs, "
+                          f"so [model.generator].units must end with {lower.model.latent_dim}, "
+                          f"not {recipe.model.generator.units[-1]}")
+    return lower
+
+
+def build_stacked_generator(recipe, lower, weights):
+    """The stacked run's generator, rebuilt in the current scope with its trained weights (when
+    given), under this recipe's hidden layers."""
+    from ganzoo.models.mlp import build_stacked_generator as stack
+
+    upper = registry.ARCHITECTURES.get(lower.model.architecture).build_generator(
+        lower.model, lower.data_shape, seed=lower.train.seed)
+    if weights is not None:
+        upper.set_weights(weights)
+    return stack(recipe.model, upper, seed=recipe.train.seed)
+
+
+def marginal_logits(x, eps=1e-7):
+    """The logit of each pixel's mean: pylearn2's init_bias_from_marginals for sigmoid outputs."""
+    mean = np.clip(x.reshape(len(x), -1).mean(axis=0, dtype=np.float64), eps, 1 - eps)
+    return np.log(mean / (1 - mean)).astype(np.float32)

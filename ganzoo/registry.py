@@ -1,0 +1,115 @@
+"""Every name a recipe, a flag or the CLI can give, in one place, without importing TensorFlow.
+
+Each registry maps a name to where its implementation lives ("module:attribute"), imported only
+when asked for, so the recipe loader can list the allowed names in its errors and stay light.
+A new loss, penalty, family, architecture or metric is one entry here and its code there:
+
+    LOSSES.names()            -> ("minimax", "non_saturating", ...)
+    LOSSES.get("hinge")       -> ganzoo.losses.HINGE (imports ganzoo.losses)
+
+Datasets are described here as data (`DATASETS`): kind, example shape and classes, so nothing
+else decides a dataset's kind by its name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+class Registry:
+    """Names -> lazily imported objects, in the order they were declared."""
+
+    def __init__(self, what, entries):
+        self.what = what  # "loss", "family", ...: the noun the errors use
+        self._targets = dict(entries)
+
+    def names(self):
+        return tuple(self._targets)
+
+    def __contains__(self, name):
+        return name in self._targets
+
+    def get(self, name):
+        """The object registered as `name`; a KeyError listing the names otherwise."""
+        if name not in self._targets:
+            raise KeyError(f"unknown {self.what} {name!r}; choose from: {', '.join(self._targets)}")
+        module, _, attribute = self._targets[name].partition(":")
+        found = importlib.import_module(module)  # "module" alone registers the module itself
+        return getattr(found, attribute) if attribute else found
+
+
+# Loss pairs (`<name>_generator_loss`, `<name>_discriminator_loss`): [loss].name.
+LOSSES = Registry("loss", {
+    "minimax": "ganzoo.losses:MINIMAX",
+    "non_saturating": "ganzoo.losses:NON_SATURATING",
+    "least_squares": "ganzoo.losses:LEAST_SQUARES",
+    "wasserstein": "ganzoo.losses:WASSERSTEIN",
+    "hinge": "ganzoo.losses:HINGE",
+})
+
+# Penalties on the discriminator, each with a weight: [loss.penalties] NAME = weight.
+PENALTIES = Registry("penalty", {
+    "gradient": "ganzoo.penalties:GRADIENT",
+})
+
+# GAN subclasses, each overriding the core's hooks: [model].family.
+FAMILIES = Registry("family", {
+    "vanilla": "ganzoo.gan:GAN",
+    "pacgan": "ganzoo.families.pacgan:PacGAN",
+})
+
+# Network builders (`build_generator`, `build_discriminator`): [model].architecture.
+ARCHITECTURES = Registry("architecture", {
+    "mlp": "ganzoo.models.mlp",
+    "goodfellow2014_cifar10_conv": "ganzoo.models.conv",
+})
+
+# Evaluation metrics (`ganzoo eval --metrics`, [eval].metrics).
+METRICS = Registry("metric", {
+    "parzen": "ganzoo.eval.metrics:parzen_metric",
+    "modes": "ganzoo.eval.metrics:modes_metric",
+    "jsd": "ganzoo.eval.metrics:jsd_metric",
+    "fid": "ganzoo.eval.metrics:fid_metric",
+    "kid": "ganzoo.eval.metrics:kid_metric",
+    "is": "ganzoo.eval.metrics:is_metric",
+    "prdc": "ganzoo.eval.metrics:prdc_metric",
+})
+
+STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")
+OPTIMIZERS = ("sgd", "adam")
+PRIORS = ("uniform", "normal")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu")
+EXTRACTORS = ("auto", "classifier", "inception")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What is known of a dataset without loading it.
+
+    kind: `toy` (points drawn in-process from the seed) or `image` (files or TFDS).
+    shape: one example, channels last.
+    classes: label values are 0..classes-1 (a toy's label is its mixture mode); 0 = unlabelled.
+    metrics: what `ganzoo eval` measures by default.
+    """
+
+    kind: str
+    shape: tuple
+    classes: int
+    metrics: tuple
+
+
+DATASETS = {
+    "ring8": DatasetSpec("toy", (2,), 8, ("modes",)),
+    "grid25": DatasetSpec("toy", (2,), 25, ("modes",)),
+    "gaussian1d": DatasetSpec("toy", (1,), 1, ("jsd",)),
+    "mnist": DatasetSpec("image", (28, 28, 1), 10, ("parzen",)),
+    "fashion_mnist": DatasetSpec("image", (28, 28, 1), 10, ("parzen",)),
+    "cifar10": DatasetSpec("image", (32, 32, 3), 10, ("parzen",)),
+    "tfd": DatasetSpec("image", (48, 48, 1), 0, ("parzen",)),
+}
+
+
+def datasets_of(kind):
+    """The dataset names of one kind (`toy` or `image`), in declaration order."""
+    return tuple(name for name, spec in DATASETS.items() if spec.kind == kind)

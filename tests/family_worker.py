@@ -1,0 +1,43 @@
+"""The family contract's replica runs, in a process of its own (logical CPUs are fixed when
+TensorFlow starts): `GANZOO_CPU_DEVICES=2 python tests/family_worker.py OUT_DIR`.
+
+For every case of tests/helpers.CONTRACT_CASES it trains the tiny recipe for a few steps on one
+device and on 2 mirrored replicas and writes OUT_DIR/<case>-<strategy>.npz with every weight
+of the GAN (trainable or not: spectral norm's u included), in model order.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ganzoo import distribute  # noqa: E402
+
+STEPS = 4
+
+
+def main(out):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    default = distribute.make_strategy("default")  # before anything else runs TensorFlow
+    mirrored = distribute.make_strategy("mirrored")
+    assert mirrored.num_replicas_in_sync == 2, "run with GANZOO_CPU_DEVICES=2"
+    from ganzoo.build import build_gan
+    from ganzoo.training import dataset
+    from tests.helpers import CONTRACT_CASES, contract_recipe
+
+    for case in CONTRACT_CASES:
+        recipe = contract_recipe(case)
+        for name, strategy in (("one_device", default), ("mirrored", mirrored)):
+            gan = build_gan(recipe, strategy=strategy)
+            gan.fit(dataset(recipe), epochs=1, steps_per_epoch=STEPS, verbose=0)
+            np.savez(out / f"{case}-{name}.npz",
+                     *[np.asarray(w) for w in gan.generator.weights + gan.discriminator.weights])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,139 @@
+"""The family contract: every registered family, loss and penalty, each with a tiny recipe.
+
+A family that passes is wired into the core correctly: a few steps train with finite losses;
+a discriminator update leaves G's weights alone and a generator update D's; 2 mirrored
+replicas end at the one-device weights (SGD, which shows a scaling error that Adam hides);
+stop-and-resume is bit-exact; the export loads through the TF1 session loader as TF Serving
+does and equals the Keras generator; `ganzoo eval` runs on the run and on the export.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
+
+import ganzoo
+from ganzoo import cli, export, registry
+from ganzoo.build import build_gan, load_gan
+from ganzoo.gan import DISCRIMINATOR, GENERATOR
+from ganzoo.training import dataset
+from tests.helpers import CONTRACT_CASES, contract_recipe, same, weights
+
+HERE = Path(__file__).resolve().parent
+CASES = sorted(CONTRACT_CASES)
+# float32 sums in another order (two half-batch means, then their sum): rounding only.
+REPLICA_TOLERANCE = dict(rtol=1e-5, atol=1e-6)
+
+
+def test_every_registered_name_has_a_contract_case():
+    covered = {key: {case.get(key) for case in CONTRACT_CASES.values()}
+               for key in ("model.family", "loss.name")}
+    assert set(registry.FAMILIES.names()) - {"vanilla"} <= covered["model.family"]
+    assert set(registry.LOSSES.names()) - {"non_saturating"} <= covered["loss.name"]
+    penalties = {key.split(".")[-1] for case in CONTRACT_CASES.values() for key in case
+                 if key.startswith("loss.penalties.")}
+    assert penalties == set(registry.PENALTIES.names())
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """case -> a run directory trained 2 epochs through ganzoo.train."""
+    base = tmp_path_factory.mktemp("families")
+    runs = {}
+    for case in CASES:
+        ganzoo.train(contract_recipe(case), base / case, verbose=0)
+        runs[case] = base / case
+    return runs
+
+
+@pytest.fixture(scope="module")
+def replica_runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("replicas")
+    subprocess.run([sys.executable, str(HERE / "family_worker.py"), str(out)], check=True,
+                   timeout=900, env={**os.environ, "GANZOO_CPU_DEVICES": "2",
+                                     "TF_CPP_MIN_LOG_LEVEL": "2"})
+    return out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_few_steps_train_with_finite_logs(case, trained):
+    events = event_accumulator.EventAccumulator(str(trained[case] / "logs"),
+                                                size_guidance={"tensors": 0})
+    events.Reload()
+    gan = build_gan(contract_recipe(case), with_data=False)
+    for name in gan.log_names():  # every loss, penalty and observation the family declares
+        values = [float(tf.make_ndarray(event.tensor_proto)) for event in events.Tensors(name)]
+        assert values and np.all(np.isfinite(values)), name
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_update_moves_only_its_own_player(case):
+    recipe = contract_recipe(case)
+    gan = build_gan(recipe)
+    batch = next(iter(dataset(recipe)))[0]
+    seed = np.array([0, 3], np.int64)
+    g_before, d_before = weights(gan.generator), trainable(gan.discriminator)
+    gan.update_players((DISCRIMINATOR,), batch, seed)
+    assert same(weights(gan.generator), g_before)
+    assert not same(trainable(gan.discriminator), d_before)
+    g_before, d_before = weights(gan.generator), trainable(gan.discriminator)
+    gan.update_players((GENERATOR,), batch, seed)
+    assert same(trainable(gan.discriminator), d_before)
+    assert not same(weights(gan.generator), g_before)
+
+
+def trainable(model):
+    # A generator update runs D in training mode, which moves spectral norm's power-iteration
+    # vector u (as in Miyato et al.'s code); D's trainable weights must not move.
+    return [np.array(w) for w in model.trainable_weights]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_two_replicas_equal_one_device(case, replica_runs):
+    one = np.load(replica_runs / f"{case}-one_device.npz")
+    two = np.load(replica_runs / f"{case}-mirrored.npz")
+    assert len(one.files) == len(two.files) > 0
+    for key in one.files:
+        np.testing.assert_allclose(two[key], one[key], **REPLICA_TOLERANCE, err_msg=key)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_stop_and_resume_is_bit_exact(case, trained, tmp_path):
+    run = shutil.copytree(trained[case], tmp_path / "resumed")
+    for path in (run / "checkpoints").glob("epoch-0002.*"):
+        path.unlink()
+    ganzoo.train(contract_recipe(case), run, resume=True, verbose=0)
+    whole, _, _ = load_gan(trained[case])
+    resumed, _, _ = load_gan(run)
+    assert same(weights(whole), weights(resumed))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_export_serves_what_the_keras_generator_draws(case, trained, tmp_path):
+    version = export.export_run(trained[case], to=tmp_path / "exported")
+    z = np.random.default_rng(1).normal(size=(5, 2)).astype(np.float32)
+    np.savez(tmp_path / "inputs.npz", **{"0/serving_default/z": z})
+    subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), tmp_path / "inputs.npz",
+                    tmp_path / "outputs.npz", version], check=True, timeout=300,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    served = np.load(tmp_path / "outputs.npz")["0/serving_default/points"]
+    generator = load_gan(trained[case])[0].generator
+    np.testing.assert_allclose(served, generator.predict(z, verbose=0), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_eval_runs_on_the_run_and_its_export(case, trained, tmp_path, capsys):
+    run = shutil.copytree(trained[case], tmp_path / "run")
+    assert cli.main(["eval", str(run), "--json", "--samples", "500"]) == 0
+    version = export.export_run(run, to=tmp_path / "exported")
+    assert cli.main(["eval", str(version), "--json", "--samples", "500"]) == 0
+    reports = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert len(reports) == 2 and all('"modes"' in line for line in reports)
