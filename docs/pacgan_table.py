@@ -1,0 +1,146 @@
+"""PacGAN's Table 1 (Lin et al. 2018, arXiv 1712.04086) and the loss families on its protocol.
+
+    python docs/pacgan_table.py run ~/ganzoo-runs/table1 [--seeds 5] [--toys ring8,grid25]
+    python docs/pacgan_table.py table ~/ganzoo-runs/table1
+
+`run` trains every (row, toy, seed) that is not finished yet with `ganzoo train RECIPE --set
+train.seed=S --run-dir OUT/<recipe>-s<S>`, resuming a run that stopped part-way (so it can be
+stopped and started again across sessions), seed by seed so that every row gains a seed before
+any gains its next. Each recipe evaluates itself (`[eval] every`) at half its epochs and at the
+end. `table` reads those evaluations from each run's TensorBoard logs and prints the markdown
+table of docs/reproduction.md: mean ± standard error over the finished seeds of modes,
+high-quality fraction and reverse KL, at half the budget and at the full budget, beside the
+paper's numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+ROWS = (  # (label, recipe with {toy})
+    ("GAN", "pacgan2018/{toy}_gan"),
+    ("PacGAN2", "pacgan2018/{toy}_pacgan2"),
+    ("PacGAN3", "pacgan2018/{toy}_pacgan3"),
+    ("PacGAN4", "pacgan2018/{toy}_pacgan4"),
+    ("LSGAN", "lsgan2017/{toy}"),
+    ("WGAN-GP", "wgan_gp2017/{toy}"),
+    ("hinge + SN", "sngan2018/{toy}"),
+)
+TOYS = ("ring8", "grid25")
+# PacGAN Table 1 (10 trials, mean ± standard error): modes, high-quality %, reverse KL.
+PAPER = {
+    ("ring8", "GAN"): ("6.3 ± 0.5", "98.2 ± 0.2", "0.45 ± 0.09"),
+    ("ring8", "PacGAN2"): ("7.9 ± 0.1", "95.6 ± 2.0", "0.07 ± 0.03"),
+    ("ring8", "PacGAN3"): ("7.8 ± 0.1", "97.7 ± 0.3", "0.10 ± 0.02"),
+    ("ring8", "PacGAN4"): ("7.8 ± 0.1", "95.9 ± 1.4", "0.07 ± 0.02"),
+    ("grid25", "GAN"): ("17.3 ± 0.8", "94.8 ± 0.7", "0.70 ± 0.07"),
+    ("grid25", "PacGAN2"): ("23.8 ± 0.7", "91.3 ± 0.8", "0.13 ± 0.04"),
+    ("grid25", "PacGAN3"): ("24.6 ± 0.4", "94.2 ± 0.4", "0.06 ± 0.02"),
+    ("grid25", "PacGAN4"): ("24.8 ± 0.2", "93.6 ± 0.6", "0.04 ± 0.01"),
+}
+METRICS = ("modes", "high_quality", "reverse_kl")
+
+
+def run_dir(out, recipe, seed):
+    return Path(out) / f"{recipe.replace('/', '-')}-s{seed}"
+
+
+def train_all(out, seeds, toys, rows):
+    import ganzoo
+    from ganzoo import runs
+
+    for seed in range(seeds):
+        for toy in toys:
+            for label, pattern in ROWS:
+                if rows and label not in rows:
+                    continue
+                recipe = pattern.format(toy=toy)
+                folder = run_dir(out, recipe, seed)
+                epochs = ganzoo.load_recipe(recipe).train.epochs
+                done = [c.epoch for c in runs.all_checkpoints(folder)]
+                if done and max(done) >= epochs:
+                    continue
+                if done:
+                    command = ["ganzoo", "train", str(folder), "--resume"]
+                else:
+                    command = ["ganzoo", "train", recipe, "--run-dir", str(folder), "--set",
+                               f"train.seed={seed}"]
+                print(" ".join(command), flush=True)
+                subprocess.run(command, check=True)
+
+
+def evaluations(folder):
+    """{step: {metric: value}} of a run's eval/* TensorBoard scalars."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing import event_accumulator
+
+    events = event_accumulator.EventAccumulator(str(folder / "logs"), size_guidance={"tensors": 0})
+    events.Reload()
+    found = {}
+    for metric in METRICS:
+        tag = f"eval/{metric}"
+        if tag in events.Tags().get("tensors", []):
+            for event in events.Tensors(tag):
+                found.setdefault(event.step, {})[metric] = float(tf.make_ndarray(event.tensor_proto))
+    return found
+
+
+def mean_se(values, scale=1.0, digits=2):
+    if not values:
+        return "–"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{mean * scale:.{digits}f} (1 seed)"
+    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    return f"{mean * scale:.{digits}f} ± {math.sqrt(var / len(values)) * scale:.{digits}f}"
+
+
+def table(out):
+    import ganzoo
+
+    lines = ["| toy | row | paper: modes / HQ % / rev-KL | epochs | seeds | modes | high quality % | "
+             "reverse KL |", "|---|---|---|---|---|---|---|---|"]
+    for toy in TOYS:
+        for label, pattern in ROWS:
+            recipe = ganzoo.load_recipe(pattern.format(toy=toy))
+            epochs, steps = recipe.train.epochs, recipe.train.steps_per_epoch
+            by_budget = {epochs // 2: [], epochs: []}
+            for folder in sorted(Path(out).glob(f"{pattern.format(toy=toy).replace('/', '-')}-s*")):
+                found = evaluations(folder)
+                for budget in by_budget:
+                    if budget * steps in found:
+                        by_budget[budget].append(found[budget * steps])
+            paper = " / ".join(PAPER.get((toy, label), ("not published",) * 1))
+            for budget, results in by_budget.items():
+                values = {m: [r[m] for r in results if m in r] for m in METRICS}
+                lines.append(f"| {toy} | {label} | {paper} | {budget} | {len(results)} | "
+                             f"{mean_se(values['modes'], digits=1)} | "
+                             f"{mean_se(values['high_quality'], 100, 1)} | "
+                             f"{mean_se(values['reverse_kl'])} |")
+    print("\n".join(lines))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="train the missing runs (resumable)")
+    run.add_argument("out", type=Path)
+    run.add_argument("--seeds", type=int, default=5)
+    run.add_argument("--toys", default=",".join(TOYS))
+    run.add_argument("--rows", default="", help="comma-separated row labels (default: all)")
+    show = commands.add_parser("table", help="print the markdown table")
+    show.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+        train_all(args.out, args.seeds, args.toys.split(","), rows)
+    else:
+        table(args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
