@@ -43,16 +43,17 @@ def build_gan(recipe, strategy=None, with_data=True):
     epoch_steps = steps_per_epoch(recipe) if with_data else 1
     # Outside the scope: loading the stacked run builds a GAN under the default strategy.
     below = stacked_run(recipe, with_weights=with_data) if model.generator.stack_on else None
+    options = family.network_options(recipe)
     with strategy.scope():
         try:
             if below is not None:
                 generator = build_stacked_generator(recipe, *below)
             else:
                 generator = architecture.build_generator(model, recipe.data_shape, output_bias,
-                                                         seed=train.seed)
+                                                         seed=train.seed, **options)
             discriminator = architecture.build_discriminator(
                 model, family.discriminator_input_shape(recipe.data_shape, recipe),
-                seed=train.seed + 1)
+                seed=train.seed + 1, **options)
         except ValueError as error:
             raise RecipeError(f"{recipe.path}: {error}") from None
         gan = family(

@@ -144,17 +144,17 @@ class TensorBoardLogger(keras.callbacks.Callback):
             tf.summary.scalar("momentum", current_momentum(optimizer))
 
     def pictures(self):
-        generator = self.model.generator
+        generator, inputs = self.model.generator, self.model.inference_inputs
         data = recipe_examples(self.recipe, "train").x
         if self.recipe.dataset.kind == "image":
-            samples = generator.predict(self.fixed_z["grid"], verbose=0)
-            line = generator.predict(self.fixed_z["interpolation"], verbose=0)
+            samples = generator.predict(inputs(self.fixed_z["grid"]), verbose=0)
+            line = generator.predict(inputs(self.fixed_z["interpolation"]), verbose=0)
             return {
                 "samples": plots.figure2(samples, data, GRID_COLUMNS),
                 "interpolation": plots.image_grid(line, INTERPOLATION_STEPS),
             }
-        samples = generator.predict(self.fixed_z["toy"], verbose=0)
-        if data.shape[-1] == 1:
+        samples = generator.predict(inputs(self.fixed_z["toy"]), verbose=0)
+        if data.shape[-1] == 1 and self.model.discriminator.input_shape == (None, 1):
             grid = np.linspace(data.min() - 1.5, data.max() + 1.5, 200, dtype=np.float32)[:, None]
             d_x = self.discriminator_curve(grid)
             return {"figure1": plots.figure1(data[:TOY_SAMPLES * 4], samples, grid.ravel(), d_x)}

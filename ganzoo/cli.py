@@ -196,7 +196,8 @@ def run_sample(args):
     # One z per seed (seed, seed+1, ...), as an export's `sample` signature draws them, so a run
     # and its served export give the same samples. In a tf.function: map_fn is slow eagerly.
     seeds = tf.range(args.seed, args.seed + args.n, dtype=tf.int64)
-    samples = gan.generator.predict(tf.function(gan.prior.sample_per_seed)(seeds), verbose=0)
+    z = tf.function(gan.prior.sample_per_seed)(seeds).numpy()
+    samples = gan.generator.predict(gan.inference_inputs(z), verbose=0)
     write_samples(args.out, samples, plots)
     print(args.out)
 

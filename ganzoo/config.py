@@ -123,8 +123,9 @@ class DiscriminatorConfig:
 class ModelConfig:
     """Which family and architecture, and the latent prior p(z).
 
-    family: the GAN variant (`ganzoo.registry.FAMILIES`): `vanilla` (Goodfellow et al. 2014) or
-      `pacgan` (Lin et al. 2018: D judges packs of `pack` samples).
+    family: the GAN variant (`ganzoo.registry.FAMILIES`): `vanilla` (Goodfellow et al. 2014),
+      `pacgan` (Lin et al. 2018: D judges packs of `pack` samples) or `conditional` (Mirza &
+      Osindero 2014: G and D take each example's label; a labelled dataset and `mlp` nets).
     pack: samples per pack D sees (PacGAN's m; 1 = no packing, 2-4 in the paper).
     architecture: a name in `ganzoo.registry.ARCHITECTURES`.
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used

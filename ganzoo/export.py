@@ -327,6 +327,15 @@ class ServedGenerator:
         self.loaded = tf.saved_model.load(str(version_dir))  # keeps the variables alive
         self.signature = self.loaded.signatures["serving_default"]
         self.output = "points" if output_kind(recipe) == "points" else "pixels"
+        self.input_names = set(self.signature.structured_input_signature[1])
+        self.classes = recipe.dataset.classes
+
+    def inference_inputs(self, z):
+        """z, with labels cycling through the classes when the signature takes a `label`
+        (as `GAN.inference_inputs` of a conditional family)."""
+        if "label" not in self.input_names:
+            return z
+        return {"z": z, "label": np.arange(len(z), dtype=np.int64) % self.classes}
 
     def predict(self, inputs, batch_size=1000, verbose=0):
         """Samples for z [n, latent_dim], or for a dict of every input ({"z": ..., "label": ...})."""

@@ -17,6 +17,8 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     observations(...)                   named scalars logged, not optimised (D(x), W estimate)
     players()                           each player's variables (a BiGAN's encoder joins G)
     discriminator_input_shape(...)      D's input shape for a data shape (PacGAN packs)
+    network_options(recipe)             what both network builders take (a label's classes)
+    inference_inputs(z)                 what G takes outside training (z, or z and labels)
 
 Batches are dicts ({"x": ..., "label": ...}); the dataset yields a tuple of k of them per step.
 
@@ -87,9 +89,18 @@ class GAN(keras.Model):
         return {}
 
     @classmethod
+    def network_options(cls, recipe):
+        """Keyword arguments for both network builders (a conditional family's `classes`)."""
+        return {}
+
+    @classmethod
     def discriminator_input_shape(cls, data_shape, recipe):
         """The shape of one input of D for data of `data_shape`."""
         return tuple(data_shape)
+
+    def inference_inputs(self, z):
+        """What G takes at inference for latent codes `z` (pictures, evaluation, sampling)."""
+        return z
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Set the two optimizers and build them now, inside the current strategy scope.
@@ -100,7 +111,7 @@ class GAN(keras.Model):
         super().compile(jit_compile=False, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        for player, (optimizer, variables) in self.players().items():
+        for optimizer, variables in self.players().values():
             optimizer.build(variables)
 
     def players(self):

@@ -57,6 +57,7 @@ PENALTIES = Registry("penalty", {
 FAMILIES = Registry("family", {
     "vanilla": "ganzoo.gan:GAN",
     "pacgan": "ganzoo.families.pacgan:PacGAN",
+    "conditional": "ganzoo.families.conditional:ConditionalGAN",
 })
 
 # Network builders (`build_generator`, `build_discriminator`): [model].architecture.

@@ -78,7 +78,10 @@ CONTRACT_CASES = {
     "lsgan": {"loss.name": "least_squares"},
     "wgan_gp": {"loss.name": "wasserstein", "loss.penalties.gradient": 0.1, "train.k": 2},
     "hinge_sn": {"loss.name": "hinge", "model.discriminator.spectral_norm": ["all"]},
-    "pacgan": {"model.family": "pacgan", "model.pack": 2},
+    # With the PacGAN recipes' batch norm in G, synchronised so that replicas equal one device.
+    "pacgan": {"model.family": "pacgan", "model.pack": 2, "model.generator.batch_norm": "sync"},
+    # On the ring, an example's label is its mixture mode.
+    "conditional": {"model.family": "conditional"},
 }
 
 

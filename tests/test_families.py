@@ -80,19 +80,20 @@ def test_each_update_moves_only_its_own_player(case):
     gan = build_gan(recipe)
     batch = next(iter(dataset(recipe)))[0]
     seed = np.array([0, 3], np.int64)
-    g_before, d_before = weights(gan.generator), trainable(gan.discriminator)
+    g_before, d_before = trainable(gan.generator), trainable(gan.discriminator)
     gan.update_players((DISCRIMINATOR,), batch, seed)
-    assert same(weights(gan.generator), g_before)
+    assert same(trainable(gan.generator), g_before)
     assert not same(trainable(gan.discriminator), d_before)
-    g_before, d_before = weights(gan.generator), trainable(gan.discriminator)
+    g_before, d_before = trainable(gan.generator), trainable(gan.discriminator)
     gan.update_players((GENERATOR,), batch, seed)
     assert same(trainable(gan.discriminator), d_before)
-    assert not same(weights(gan.generator), g_before)
+    assert not same(trainable(gan.generator), g_before)
 
 
 def trainable(model):
-    # A generator update runs D in training mode, which moves spectral norm's power-iteration
-    # vector u (as in Miyato et al.'s code); D's trainable weights must not move.
+    # Each update runs both networks in training mode, which moves their state that is not
+    # trained: G's batch-norm statistics, D's spectral-norm vector u (as in the papers' code).
+    # What the other player's optimizer trains must not move.
     return [np.array(w) for w in model.trainable_weights]
 
 
@@ -119,14 +120,17 @@ def test_stop_and_resume_is_bit_exact(case, trained, tmp_path):
 @pytest.mark.parametrize("case", CASES)
 def test_export_serves_what_the_keras_generator_draws(case, trained, tmp_path):
     version = export.export_run(trained[case], to=tmp_path / "exported")
+    gan = load_gan(trained[case])[0]
     z = np.random.default_rng(1).normal(size=(5, 2)).astype(np.float32)
-    np.savez(tmp_path / "inputs.npz", **{"0/serving_default/z": z})
+    inputs = gan.inference_inputs(z)  # z, or z and a label for a conditional family
+    feeds = inputs if isinstance(inputs, dict) else {"z": inputs}
+    np.savez(tmp_path / "inputs.npz", **{f"0/serving_default/{k}": v for k, v in feeds.items()})
     subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), tmp_path / "inputs.npz",
                     tmp_path / "outputs.npz", version], check=True, timeout=300,
                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     served = np.load(tmp_path / "outputs.npz")["0/serving_default/points"]
-    generator = load_gan(trained[case])[0].generator
-    np.testing.assert_allclose(served, generator.predict(z, verbose=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(served, gan.generator.predict(inputs, verbose=0), rtol=1e-6,
+                               atol=1e-6)
 
 
 @pytest.mark.parametrize("case", CASES)

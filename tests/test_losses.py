@@ -59,3 +59,55 @@ def test_losses_stay_finite_for_extreme_logits():
                   losses.minimax_generator_loss(logits),
                   losses.non_saturating_generator_loss(logits)):
         assert np.isfinite(float(value))
+
+
+# -- LSGAN, WGAN, hinge ------------------------------------------------------------------------
+
+REAL = tf.constant([[2.0], [0.5]])
+FAKE = tf.constant([[-1.0], [0.5]])
+
+
+def test_least_squares_pair():
+    # D: 1/2 mean((D(x) - 1)^2) + 1/2 mean(D(G(z))^2)
+    #    = 1/2 * (1 + 0.25) / 2 + 1/2 * (1 + 0.25) / 2 = 0.3125 + 0.3125 = 0.625
+    assert float(losses.least_squares_discriminator_loss(REAL, FAKE)) == pytest.approx(0.625)
+    # G: 1/2 mean((D(G(z)) - 1)^2) = 1/2 * (4 + 0.25) / 2 = 1.0625
+    assert float(losses.least_squares_generator_loss(FAKE)) == pytest.approx(1.0625)
+
+
+def test_wasserstein_pair():
+    # D: mean(D(G(z))) - mean(D(x)) = (-1 + 0.5) / 2 - (2 + 0.5) / 2 = -0.25 - 1.25 = -1.5
+    assert float(losses.wasserstein_discriminator_loss(REAL, FAKE)) == pytest.approx(-1.5)
+    # G: -mean(D(G(z))) = 0.25
+    assert float(losses.wasserstein_generator_loss(FAKE)) == pytest.approx(0.25)
+
+
+def test_hinge_pair():
+    # D: mean(relu(1 - D(x))) + mean(relu(1 + D(G(z))))
+    #    = (0 + 0.5) / 2 + (0 + 1.5) / 2 = 0.25 + 0.75 = 1.0
+    assert float(losses.hinge_discriminator_loss(REAL, FAKE)) == pytest.approx(1.0)
+    # G: -mean(D(G(z))), as WGAN's (Miyato et al. 2018, equation 17)
+    assert float(losses.hinge_generator_loss(FAKE)) == pytest.approx(0.25)
+
+
+def test_observations_follow_what_d_outputs():
+    # A logit: mean sigmoid; LSGAN's raw score: its mean; a critic: E[D(x)] - E[D(G(z))] = 1.5.
+    probabilities = losses.NON_SATURATING.observations(REAL, FAKE)
+    assert float(probabilities["d_real"]) == pytest.approx(
+        (1 / (1 + math.exp(-2)) + 1 / (1 + math.exp(-0.5))) / 2)
+    assert float(losses.LEAST_SQUARES.observations(REAL, FAKE)["d_real"]) == pytest.approx(1.25)
+    for critic in (losses.WASSERSTEIN, losses.HINGE):
+        assert set(critic.observed) == {"wasserstein_estimate"}
+        assert float(critic.observations(REAL, FAKE)["wasserstein_estimate"]) == pytest.approx(1.5)
+
+
+def test_every_registered_loss_is_a_pair_named_as_tf_gan_names_them():
+    from ganzoo import registry
+
+    for name in registry.LOSSES.names():
+        loss = registry.LOSSES.get(name)
+        assert loss.name == name
+        assert loss.generator is getattr(losses, f"{name}_generator_loss")
+        assert loss.discriminator is getattr(losses, f"{name}_discriminator_loss")
+        values = [loss.generator(FAKE), loss.discriminator(REAL, FAKE)]
+        assert all(np.isfinite(float(v)) for v in values)

@@ -131,3 +131,19 @@ def test_maxout_conv_layer_shapes():
     assert layer.compute_output_shape((None, 32, 32, 3)) == (None, 15, 15, 32)
     out = layer(np.zeros((1, 32, 32, 3), np.float32))
     assert out.shape == (1, 15, 15, 32)
+
+
+def test_the_discriminator_keeps_its_input_layers_and_dropout():
+    # The layers a checkpoint names, and the paper's input dropout, must stay in the graph
+    # (a model built from an intermediate tensor silently drops everything before it).
+    config = ModelConfig(discriminator=DiscriminatorConfig(units=[8], pieces=2, input_keep=0.5))
+    for classes in (0, 3):
+        discriminator = ARCHITECTURES.get("mlp").build_discriminator(config, (4, 4, 1),
+                                                                     classes=classes)
+        names = [layer.name for layer in discriminator.layers]
+        assert {"x", "input_dropout"} <= set(names), names
+        assert any(isinstance(layer, keras.layers.Flatten) for layer in discriminator.layers)
+        x = np.ones((64, 4, 4, 1), np.float32)
+        inputs = {"x": x, "label": np.zeros(64, np.int64)} if classes else x
+        first, second = (discriminator(inputs, training=True).numpy() for _ in range(2))
+        assert not np.allclose(first, second)  # dropout draws new masks

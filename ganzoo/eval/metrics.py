@@ -56,7 +56,8 @@ class Evaluation:
         if count not in self._generated:
             seed = tf.constant([self.seed, SAMPLE_SEED], tf.int64)
             z = self.gan.prior.sample(count, seed)
-            self._generated[count] = self.gan.generator.predict(z, batch_size=1000, verbose=0)
+            inputs = self.gan.inference_inputs(np.asarray(z))
+            self._generated[count] = self.gan.generator.predict(inputs, batch_size=1000, verbose=0)
         return self._generated[count]
 
     def feature_pair(self, default_count):

@@ -79,9 +79,10 @@ def evaluate_export(path, metrics=None, samples=0, seed=0, extractor=None,
     version_dir, metadata, recipe = open_version(path)
     names, model = prepare(recipe, metrics, extractor, inception_weights)
     prior = metadata["prior"]
+    generator = ServedGenerator(version_dir, recipe)
     served = SimpleNamespace(prior=LatentPrior(prior["kind"], metadata["latent_dim"],
                                                prior["scale"]),
-                             generator=ServedGenerator(version_dir, recipe))
+                             generator=generator, inference_inputs=generator.inference_inputs)
     results = evaluate(served, recipe, names, samples, seed, model, verbose)
     source = metadata.get("checkpoint", {})
     report = make_report(results, {"epoch": source.get("epoch"), "step": source.get("step"),

@@ -27,9 +27,10 @@ CONV_LAYERS = (
 FEATURE_MAP = (10, 10, 80)
 
 
-def build_generator(model, data_shape, output_bias=None, seed=0):
+def build_generator(model, data_shape, output_bias=None, seed=0, classes=0):
     """Dense layers, reshape to 10x10x80, then a 5x5 stride-3 transposed convolution whose
     bias is one per output pixel and channel."""
+    check_unconditional(classes)
     config = model.generator
     z = keras.Input((model.latent_dim,), name="z")
     h = hidden_layers(config, z, seed)
@@ -48,8 +49,9 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
     return keras.Model(z, out, name="generator")
 
 
-def build_discriminator(model, input_shape, seed=0):
+def build_discriminator(model, input_shape, seed=0, classes=0):
     """Three maxout convolution layers, a maxout layer and a logit, with dropout as in mlp."""
+    check_unconditional(classes)
     config = model.discriminator
     init = lambda offset: uniform_init(config.init_range, seed + offset, config.init_std)  # noqa: E731
     constraint = column_norm(config.max_column_norm)
@@ -70,3 +72,9 @@ def build_discriminator(model, input_shape, seed=0):
     discriminator = keras.Model(x, logit, name="discriminator")
     normalize.check(discriminator)
     return discriminator
+
+
+def check_unconditional(classes):
+    if classes:
+        raise ValueError("[model].architecture = 'goodfellow2014_cifar10_conv' takes no label: "
+                         "a conditional family needs the 'mlp' architecture")

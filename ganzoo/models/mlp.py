@@ -55,15 +55,19 @@ def column_norm(max_norm):
     return keras.constraints.MaxNorm(max_norm, axis=0) if max_norm > 0 else None
 
 
-def build_generator(model, data_shape, output_bias=None, seed=0):
+def build_generator(model, data_shape, output_bias=None, seed=0, classes=0):
     """The paper's MLP generator: z -> hidden layers -> output layer reshaped to `data_shape`.
 
     `output_bias` (an array of prod(data_shape) values) starts the output layer's bias, e.g. at
-    the logit of the data's mean pixel (`output_bias = "marginal"` in a recipe).
+    the logit of the data's mean pixel (`output_bias = "marginal"` in a recipe). With `classes`,
+    the generator also takes an int64 `label` input, one-hot and joined to z (a conditional
+    family's; Mirza & Osindero 2014).
     """
     config = model.generator
     z = keras.Input((model.latent_dim,), name="z")
-    h = hidden_layers(config, z, seed)
+    label, h = with_label(z, classes)
+    inputs = {"z": z, **label} if label else z
+    h = hidden_layers(config, h, seed)
     size = math.prod(data_shape)
     bias_init = "zeros" if output_bias is None else keras.initializers.Constant(np.asarray(output_bias).reshape(size))
     if config.output_sparse_init:
@@ -79,7 +83,18 @@ def build_generator(model, data_shape, output_bias=None, seed=0):
         name="output",
     )(h)
     out = keras.layers.Reshape(tuple(data_shape), name="sample")(out)
-    return keras.Model(z, out, name="generator")
+    return keras.Model(inputs, out, name="generator")
+
+
+def with_label(tensor, classes):
+    """({"label": a new int64 input}, `tensor` joined to its one-hot code), or ({}, `tensor`)
+    without `classes`. Conditioning lives in the network, so an export sees the label."""
+    if not classes:
+        return {}, tensor
+    label = keras.Input((), dtype="int64", name="label")
+    one_hot = keras.layers.CategoryEncoding(classes, output_mode="one_hot", name="label_one_hot")
+    joined = keras.layers.Concatenate(name="with_label")([tensor, one_hot(label)])
+    return {"label": label}, joined
 
 
 def build_stacked_generator(model, upper, seed=0):
@@ -121,14 +136,17 @@ def batch_norm(config, name):
                                            synchronized=config.batch_norm == "sync", name=name)
 
 
-def build_discriminator(model, input_shape, seed=0):
+def build_discriminator(model, input_shape, seed=0, classes=0):
     """The paper's maxout discriminator; returns a [batch, 1] logit of "x is real" (or a
-    critic's value). `input_shape` is one input's (a PacGAN pack's, for packed families)."""
+    critic's value). `input_shape` is one input's (a PacGAN pack's, for packed families); with
+    `classes`, D also takes the int64 `label`, one-hot and joined to x after its dropout."""
     config = model.discriminator
     normalize = SpectralNormSelection(config.spectral_norm)
     x = keras.Input(tuple(input_shape), name="x")
     h = keras.layers.Flatten()(x)
     h = Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(h)
+    label, h = with_label(h, classes)
+    inputs = {"x": x, **label} if label else x
     for i, units in enumerate(config.units):
         h = normalize(hidden_layer(config, units, seed + 1 + i, f"maxout_{i}"))(h)
         h = Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
@@ -138,7 +156,7 @@ def build_discriminator(model, input_shape, seed=0):
         kernel_constraint=column_norm(config.max_column_norm),
         name="logit",
     ))(h)
-    discriminator = keras.Model(x, logit, name="discriminator")
+    discriminator = keras.Model(inputs, logit, name="discriminator")
     normalize.check(discriminator)
     return discriminator
 
