@@ -63,6 +63,8 @@ def build_parser():
     sample.add_argument("--model", help="with --server: the served model's name")
     sample.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--label", type=int, help="the class of every sample, for a conditional "
+                                                  "model (default: cycling through the classes)")
     sample.add_argument("--out", type=Path, required=True, help="a .png grid or a .npy array")
     sample.set_defaults(run=run_sample)
 
@@ -187,7 +189,8 @@ def run_sample(args):
             raise GanzooError("--server URL needs --model NAME and no RUN_DIR")
         from ganzoo import serving
 
-        write_samples(args.out, serving.sample(args.server, args.model, args.n, args.seed), plots)
+        write_samples(args.out, serving.sample(args.server, args.model, args.n, args.seed,
+                                               label=args.label), plots)
         print(args.out)
         return
     if args.run_dir is None:
@@ -197,7 +200,7 @@ def run_sample(args):
     # and its served export give the same samples. In a tf.function: map_fn is slow eagerly.
     seeds = tf.range(args.seed, args.seed + args.n, dtype=tf.int64)
     z = tf.function(gan.prior.sample_per_seed)(seeds).numpy()
-    samples = gan.generator.predict(gan.inference_inputs(z), verbose=0)
+    samples = gan.generator.predict(gan.inference_inputs(z, label=args.label), verbose=0)
     write_samples(args.out, samples, plots)
     print(args.out)
 

@@ -36,6 +36,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import distribute, registry
+from ganzoo.errors import GanzooError
 from ganzoo.noise import LATENT, Noise, replicas, step_seed
 
 DISCRIMINATOR, GENERATOR = "discriminator", "generator"
@@ -98,8 +99,12 @@ class GAN(keras.Model):
         """The shape of one input of D for data of `data_shape`."""
         return tuple(data_shape)
 
-    def inference_inputs(self, z):
-        """What G takes at inference for latent codes `z` (pictures, evaluation, sampling)."""
+    def inference_inputs(self, z, label=None):
+        """What G takes at inference for latent codes `z` (pictures, evaluation, sampling); a
+        `label` is for conditional families."""
+        if label is not None:
+            raise GanzooError(f"--label {label}: this model's family ({type(self).__name__}) "
+                              f"takes no label")
         return z
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):

@@ -46,10 +46,13 @@ def server_message(error):
         return text.strip()[:200] or error.reason
 
 
-def sample(server, model, n, seed):
-    """`n` samples from the `sample` signature with seeds seed..seed+n-1: `pixels` (images, in
-    the data's range) or `points` (toy data), as a float32 array."""
+def sample(server, model, n, seed, label=None):
+    """`n` samples from the `sample` signature with seeds seed..seed+n-1 (all of class `label`,
+    for a conditional model): `pixels` (images, in the data's range) or `points` (toy data), as
+    a float32 array."""
     body = {"signature_name": "sample", "inputs": {"seed": list(range(seed, seed + n))}}
+    if label is not None:
+        body["inputs"]["label"] = [label] * n
     outputs = predict(server, model, body).get("outputs")
     if isinstance(outputs, list):
         # TF Serving drops the name of a signature's only output (a toy model's `points`).

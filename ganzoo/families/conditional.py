@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganzoo.errors import RecipeError
+from ganzoo.errors import GanzooError, RecipeError
 from ganzoo.gan import GAN
 from ganzoo.noise import LATENT
 
@@ -43,8 +43,14 @@ class ConditionalGAN(GAN):
     def discriminator_inputs(self, batch):
         return {"x": batch["x"], "label": batch["label"]}
 
-    def inference_inputs(self, z):
-        return {"z": z, "label": np.arange(len(z), dtype=np.int64) % self.classes}
+    def inference_inputs(self, z, label=None):
+        """z with labels cycling through the classes, or all of class `label`."""
+        if label is None:
+            return {"z": z, "label": np.arange(len(z), dtype=np.int64) % self.classes}
+        if not 0 <= label < self.classes:
+            raise GanzooError(f"--label {label}: must be in [0, {self.classes}), the classes "
+                              f"this model was trained on")
+        return {"z": z, "label": np.full(len(z), label, np.int64)}
 
 
 def labelled_classes(recipe):

@@ -124,6 +124,36 @@ class UntiedBias(keras.layers.Layer):
         return inputs + self.bias
 
 
+@keras.saving.register_keras_serializable(package="ganzoo")
+class CheckLabels(keras.layers.Layer):
+    """Passes integer class labels through; outside training, a label outside [0, classes) fails
+    with a message saying so. Without it a one-hot code of such a label is all zeros, and a
+    served conditional generator would answer a bad request with a meaningless sample.
+
+    Not in training: the labels come from the dataset there, and XLA compiles no assertions.
+    """
+
+    def __init__(self, classes, **kwargs):
+        super().__init__(**kwargs)
+        self.classes = int(classes)
+
+    def call(self, labels, training=False):
+        if training:
+            return labels
+        message = f"label must be in [0, {self.classes}): the generator has {self.classes} classes"
+        checks = [tf.debugging.assert_non_negative(labels, message=message),
+                  tf.debugging.assert_less(labels, tf.cast(self.classes, labels.dtype),
+                                           message=message)]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes}
+
+
 def deserialize_kernel_options(config):
     """A layer config with its kernel initializer and constraint turned back into objects."""
     config = dict(config)

@@ -12,7 +12,7 @@ import math
 import keras
 import numpy as np
 
-from ganzoo.models.layers import Dropout, Maxout
+from ganzoo.models.layers import CheckLabels, Dropout, Maxout
 from ganzoo.models.normalization import SpectralNormSelection
 
 
@@ -92,8 +92,9 @@ def with_label(tensor, classes):
     if not classes:
         return {}, tensor
     label = keras.Input((), dtype="int64", name="label")
+    checked = CheckLabels(classes, name="label_range")(label)
     one_hot = keras.layers.CategoryEncoding(classes, output_mode="one_hot", name="label_one_hot")
-    joined = keras.layers.Concatenate(name="with_label")([tensor, one_hot(label)])
+    joined = keras.layers.Concatenate(name="with_label")([tensor, one_hot(checked)])
     return {"label": label}, joined
 
 
