@@ -59,6 +59,8 @@ class GAN(keras.Model):
       jit_compile: XLA-compile the per-replica losses and gradients (`play`).
     """
 
+    conditional = False  # whether G takes a class label (class metrics apply)
+
     def __init__(self, generator, discriminator, prior, loss="non_saturating", penalties=None,
                  k=1, update="alternating", seed=0, steps_per_epoch=None, jit_compile=False,
                  **kwargs):

@@ -75,6 +75,7 @@ METRICS = Registry("metric", {
     "kid": "ganzoo.eval.metrics:kid_metric",
     "is": "ganzoo.eval.metrics:is_metric",
     "prdc": "ganzoo.eval.metrics:prdc_metric",
+    "class_accuracy": "ganzoo.eval.metrics:class_accuracy_metric",
 })
 
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")

@@ -170,6 +170,44 @@ def prdc_metric(evaluation):
     return Result(values, protocol)
 
 
+def class_accuracy_metric(evaluation):
+    """How often a conditional generator's sample is of the class it was asked for: per class
+    and the mean over classes. The class of a toy sample is its nearest mode when it is of high
+    quality (within 3 std), else none; of an image, ganzoo's classifier's prediction."""
+    recipe = evaluation.recipe
+    classes = recipe.dataset.classes
+    count = evaluation.count(1_000 * classes if recipe.dataset.kind == "image" else 2_500)
+    samples = evaluation.generate(count)
+    asked = np.arange(count) % classes  # the labels `inference_inputs` cycles through
+    if recipe.dataset.kind == "toy":
+        std = recipe.data.std or standard_std(recipe.data.name)
+        predicted = toy_classes(samples.reshape(count, -1), mode_centres(recipe.data.name), std)
+        how = f"nearest of {classes} mode centres within 3 std {std:g} (else wrong)"
+    else:
+        if not evaluation.extractor.has_probabilities:
+            raise EvalError(f"class_accuracy needs class probabilities; "
+                            f"{evaluation.extractor.name} has none")
+        predicted = evaluation.extract("generated", samples)[1].argmax(axis=1)
+        how = f"{evaluation.extractor.name}'s predicted class"
+    values = per_class_accuracy(predicted, asked, classes)
+    return Result(values, {"samples": count, "reference": None, "extractor": how,
+                           "details": f"{count // classes} samples per class, labels cycling"})
+
+
+def toy_classes(samples, centres, std):
+    """Each sample's nearest mode, or -1 when it lies farther than 3 std from every mode."""
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = distances.argmin(axis=1)
+    return np.where(distances.min(axis=1) <= 3.0 * std, nearest, -1)
+
+
+def per_class_accuracy(predicted, asked, classes):
+    """{"class_accuracy": mean over classes, "class_accuracy_<c>": each class's}."""
+    per_class = {f"class_accuracy_{c}": float(np.mean(predicted[asked == c] == c))
+                 for c in range(classes)}
+    return {"class_accuracy": float(np.mean(list(per_class.values()))), **per_class}
+
+
 # The metric names are ganzoo.registry.METRICS. APPLIES_TO: the datasets each is defined for.
 METRICS = registry.METRICS
 FEATURE_METRICS = ("fid", "kid", "is", "prdc")
@@ -179,12 +217,16 @@ APPLIES_TO = {
     "modes": ("ring8", "grid25"),
     "jsd": ("gaussian1d",),
     **{name: IMAGE_DATASETS for name in FEATURE_METRICS},
+    # A conditional family's: datasets with classes a sample can be checked against.
+    "class_accuracy": ("ring8", "grid25", "mnist", "fashion_mnist"),
 }
+CONDITIONAL_METRICS = ("class_accuracy",)
 
 
-def applicable_metrics(dataset):
-    """The metrics defined for `dataset`, in registry order."""
-    return [name for name in METRICS.names() if dataset in APPLIES_TO[name]]
+def applicable_metrics(dataset, conditional=False):
+    """The metrics defined for `dataset` (and a conditional generator), in registry order."""
+    return [name for name in METRICS.names() if dataset in APPLIES_TO[name]
+            and (conditional or name not in CONDITIONAL_METRICS)]
 
 
 def check_metrics(recipe, names):
@@ -192,18 +234,23 @@ def check_metrics(recipe, names):
     if isinstance(names, str):
         names = [name.strip() for name in names.split(",") if name.strip()]
     dataset = recipe.data.name
-    allowed = applicable_metrics(dataset)
+    conditional = registry.FAMILIES.get(recipe.model.family).conditional
+    allowed = applicable_metrics(dataset, conditional)
     for name in names or ():
         if name not in allowed:
             what = "unknown metric" if name not in METRICS else "metric"
             why = "" if name not in METRICS else f" does not apply to {dataset} runs"
+            if name in CONDITIONAL_METRICS and dataset in APPLIES_TO[name]:
+                why = f" needs a conditional family, not {recipe.model.family!r}"
             raise EvalError(f"{what} {name!r}{why}; for {dataset} choose from: {', '.join(allowed)}")
     return list(dict.fromkeys(names or registry.DATASETS[dataset].metrics))
 
 
 def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
     """The feature extractor the metrics need (None when none does): fails before any work."""
-    if not any(name in FEATURE_METRICS for name in names):
+    images = recipe.dataset.kind == "image"
+    if not any(name in FEATURE_METRICS or (images and name in CONDITIONAL_METRICS)
+               for name in names):
         return None
     return make_extractor(extractor, recipe.data.name, inception_weights)
 

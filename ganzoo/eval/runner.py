@@ -207,7 +207,8 @@ def format_table(report, names):
 VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "modes": ("modes", "high_quality", "reverse_kl"), "jsd": ("jsd",), "fid": ("fid",),
               "kid": ("kid", "kid_std"), "is": ("is", "is_std"),
-              "prdc": ("precision", "recall", "density", "coverage")}
+              "prdc": ("precision", "recall", "density", "coverage"),
+              "class_accuracy": ("class_accuracy",)}  # per class in the JSON
 
 
 def value_keys(report, name):

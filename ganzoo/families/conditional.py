@@ -19,6 +19,8 @@ from ganzoo.noise import LATENT
 class ConditionalGAN(GAN):
     """A GAN whose generator and discriminator both take the label of each example."""
 
+    conditional = True
+
     def __init__(self, *args, classes, **kwargs):
         if classes < 2:
             raise ValueError(f"a conditional GAN needs at least 2 classes, not {classes}")
