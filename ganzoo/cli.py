@@ -168,7 +168,7 @@ def run_train(args):
     started = time.monotonic()
     # A progress bar on a terminal; one line per epoch in a log file.
     train(recipe, run_dir, resume=args.resume, verbose=1 if sys.stdout.isatty() else 2,
-          strategy=strategy, announce=announce)
+          strategy=strategy, announce=announce, start=start)
     written = (f"checkpoints in {run_dir / 'checkpoints'}" if is_chief(strategy)
                else "the chief worker wrote the checkpoints")
     print(f"ganzoo: done in {time.monotonic() - started:.0f} s; {written}", file=sys.stderr)

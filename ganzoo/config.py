@@ -249,8 +249,6 @@ class RecipeConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
 
 
-TOY_DATASETS = registry.datasets_of("toy")
-IMAGE_DATASETS = registry.datasets_of("image")
 
 # Allowed values of the keys that take a name, by dotted key.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -323,6 +321,3 @@ def sections(cls) -> dict[str, dataclasses.Field]:
     """The fields of a config dataclass by name."""
     return {f.name: f for f in dataclasses.fields(cls)}
 
-
-# The shape of one example of each dataset (channels last), known without loading it.
-DATA_SHAPES: dict[str, tuple[int, ...]] = {name: spec.shape for name, spec in registry.DATASETS.items()}

@@ -333,9 +333,11 @@ class ServedGenerator:
     def inference_inputs(self, z):
         """z, with labels cycling through the classes when the signature takes a `label`
         (as `GAN.inference_inputs` of a conditional family)."""
+        from ganzoo.families.conditional import cycling_labels
+
         if "label" not in self.input_names:
             return z
-        return {"z": z, "label": np.arange(len(z), dtype=np.int64) % self.classes}
+        return {"z": z, "label": cycling_labels(len(z), self.classes)}
 
     def predict(self, inputs, batch_size=1000, verbose=0):
         """Samples for z [n, latent_dim], or for a dict of every input ({"z": ..., "label": ...})."""

@@ -31,17 +31,21 @@ def callbacks(recipe, run_dir):
     return default_callbacks(recipe, Path(run_dir))
 
 
-def train(recipe, run_dir, resume=False, verbose="auto", strategy=None, announce=None):
+def train(recipe, run_dir, resume=False, verbose="auto", strategy=None, announce=None,
+          start=None):
     """Train `recipe` into `run_dir`; with `resume`, continue from its newest intact checkpoint.
 
     `strategy` defaults to the recipe's [train].strategy (see ganzoo.distribute). `announce`,
     if given, is called with the built GAN before anything is written (the CLI's first line).
+    `start` is the checkpoint `runs.starting_checkpoint` already chose, if the caller asked it
+    (it verifies every checksum and names a damaged checkpoint: once is enough).
 
     Returns the Keras History. A resumed run ends with the weights an uninterrupted run with
     the same seed would have (on CPU): data order, noise and dropout depend only on the step.
     """
     run_dir = Path(run_dir)
-    start = runs.starting_checkpoint(recipe, run_dir, resume)
+    if start is None:
+        start = runs.starting_checkpoint(recipe, run_dir, resume)
     gan = build_gan(recipe, strategy=strategy)
     initial_epoch = 0
     if start is not None:

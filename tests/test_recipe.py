@@ -8,7 +8,6 @@ import pytest
 
 import ganzoo
 from ganzoo.build import build_gan
-from ganzoo.config import DATA_SHAPES
 from ganzoo.recipe import RECIPES_DIR, dump_toml, load_recipe, recipe_names
 from ganzoo.training import callbacks, dataset
 
@@ -58,7 +57,7 @@ def test_every_recipe_loads_and_builds(name, tmp_path):
     gan = build_gan(recipe, with_data=False)
     z = gan.prior.sample(12, np.array([0, 0]))
     samples = gan.generator(z)
-    assert tuple(samples.shape) == (12,) + DATA_SHAPES[recipe.data.name]
+    assert tuple(samples.shape) == (12,) + recipe.data_shape
     # What D is shown: 12 samples, or 12 / m packs of them (PacGAN).
     assert tuple(gan.discriminate({"x": samples}).shape) == (12 // recipe.model.pack, 1)
 

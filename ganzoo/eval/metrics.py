@@ -21,6 +21,7 @@ from ganzoo.data.toy import density, mode_centres, standard_std
 from ganzoo.errors import GanzooError
 from ganzoo.eval import frechet, modes, parzen, prdc
 from ganzoo.eval.features import make_extractor
+from ganzoo.families.conditional import cycling_labels
 
 PARZEN_VALIDATION = 1_000  # the paper's protocol: the first 1,000 validation images choose sigma
 SAMPLE_SEED = noise.EVALUATION  # the second half of the stateless seed of evaluation samples
@@ -178,7 +179,7 @@ def class_accuracy_metric(evaluation):
     classes = recipe.dataset.classes
     count = evaluation.count(1_000 * classes if recipe.dataset.kind == "image" else 2_500)
     samples = evaluation.generate(count)
-    asked = np.arange(count) % classes  # the labels `inference_inputs` cycles through
+    asked = cycling_labels(count, classes)  # what `inference_inputs` asked for
     if recipe.dataset.kind == "toy":
         std = recipe.data.std or standard_std(recipe.data.name)
         predicted = toy_classes(samples.reshape(count, -1), mode_centres(recipe.data.name), std)

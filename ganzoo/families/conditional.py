@@ -48,11 +48,16 @@ class ConditionalGAN(GAN):
     def inference_inputs(self, z, label=None):
         """z with labels cycling through the classes, or all of class `label`."""
         if label is None:
-            return {"z": z, "label": np.arange(len(z), dtype=np.int64) % self.classes}
+            return {"z": z, "label": cycling_labels(len(z), self.classes)}
         if not 0 <= label < self.classes:
             raise GanzooError(f"--label {label}: must be in [0, {self.classes}), the classes "
                               f"this model was trained on")
         return {"z": z, "label": np.full(len(z), label, np.int64)}
+
+
+def cycling_labels(count, classes):
+    """The labels of `count` samples at inference: 0, 1, ..., classes - 1, 0, 1, ..."""
+    return np.arange(count, dtype=np.int64) % classes
 
 
 def labelled_classes(recipe):
