@@ -7,10 +7,12 @@ and a run's GAN, rebuilt and loaded from its newest intact checkpoint.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ganzoo import registry, runs
-from ganzoo.data import recipe_examples
+from ganzoo import distribute, registry, runs
+from ganzoo.data import recipe_examples, resident_examples
 from ganzoo.distribute import check_batch, make_strategy
 from ganzoo.errors import RecipeError, RunError
 from ganzoo.models import LatentPrior
@@ -21,7 +23,7 @@ def steps_per_epoch(recipe):
     """Training steps per epoch: one pass over the examples unless the recipe says."""
     if recipe.train.steps_per_epoch:
         return recipe.train.steps_per_epoch
-    count = len(recipe_examples(recipe, "train").x)
+    count = len(recipe_examples(recipe, "train"))
     return max(count // (recipe.train.batch_size * recipe.train.k), 1)
 
 
@@ -39,7 +41,7 @@ def build_gan(recipe, strategy=None, with_data=True):
     architecture = registry.ARCHITECTURES.get(model.architecture)
     output_bias = None
     if with_data and model.generator.output_bias == "marginal":
-        output_bias = marginal_logits(recipe_examples(recipe, "train").x)
+        output_bias = marginal_logits(resident_examples(recipe_examples(recipe, "train")))
     epoch_steps = steps_per_epoch(recipe) if with_data else 1
     # Outside the scope: loading the stacked run builds a GAN under the default strategy.
     below = stacked_run(recipe, with_weights=with_data) if model.generator.stack_on else None
@@ -66,8 +68,39 @@ def build_gan(recipe, strategy=None, with_data=True):
         gan.compile(
             d_optimizer=make_optimizer(train, train.discriminator, epoch_steps, "d_optimizer"),
             g_optimizer=make_optimizer(train, train.generator, epoch_steps, "g_optimizer"),
+            steps_per_execution=steps_per_execution(recipe, epoch_steps, strategy) if with_data else 1,
         )
     return gan
+
+
+AUTO_STEPS_PER_EXECUTION = 25  # the most [train].steps_per_execution = 0 chooses
+
+
+def steps_per_execution(recipe, epoch_steps, strategy=None):
+    """[train].steps_per_execution, or for 0 the largest divisor of the epoch's steps and
+    log_every up to AUTO_STEPS_PER_EXECUTION. Keras runs whole executions, so one that does not
+    divide the epoch would train past its end (and log_every would skip points).
+
+    Under a mirrored or multi-worker strategy it is 1: Keras 3.15's multi-step loop fails there
+    ("You must feed a value for placeholder tensor ... multi_step_on_iterator",
+    keras-team/keras#19246), so auto gives 1 and a larger value is refused.
+    """
+    train = recipe.train
+    every = math.gcd(epoch_steps, train.log_every)
+    if strategy is not None and distribute.is_mirrored(strategy):
+        if train.steps_per_execution > 1:
+            raise RecipeError(f"{recipe.path}: [train].steps_per_execution = "
+                              f"{train.steps_per_execution} needs a single-device strategy: "
+                              "Keras cannot run several steps per call under mirrored or "
+                              "multi_worker (keras-team/keras#19246); use 0 or 1")
+        return 1
+    if train.steps_per_execution == 0:
+        return max(d for d in range(1, min(every, AUTO_STEPS_PER_EXECUTION) + 1) if every % d == 0)
+    if every % train.steps_per_execution:
+        raise RecipeError(f"{recipe.path}: [train].steps_per_execution = "
+                          f"{train.steps_per_execution} must divide the epoch's {epoch_steps} steps "
+                          f"and log_every = {train.log_every} (0 chooses one)")
+    return train.steps_per_execution
 
 
 def load_gan(run_dir, strategy=None):

@@ -14,7 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import distribute, noise, plots, runs
-from ganzoo.data import recipe_examples
+from ganzoo.data import recipe_examples, resident_examples
+from ganzoo.data.images import PIXEL_RANGES
 from ganzoo.optimizers import current_momentum
 
 GRID_ROWS, GRID_COLUMNS = 8, 7
@@ -48,16 +49,20 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.model.diverged = None
+        self.order = list(self.model.log_names())  # D's loss first, as the progress bar
         # Only the chief worker writes into the run directory (see ganzoo.distribute).
         self.run_dir = distribute.output_dir(self.chief_dir, self.model.distribute_strategy)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         runs.write_atomically(self.run_dir / runs.RECIPE_FILE, self.recipe.to_toml())
 
     def on_train_batch_end(self, batch, logs=None):
-        for name, value in (logs or {}).items():
-            value = float(np.mean(value))
+        # Called after each execution ([train].steps_per_execution steps): "by step N".
+        logs = logs or {}
+        last = len(self.order)
+        for name in sorted(logs, key=lambda n: self.order.index(n) if n in self.order else last):
+            value = float(np.mean(logs[name]))
             if not math.isfinite(value):
-                self.stop(f"{name} became {value} at step {int(self.model.steps.numpy())}")
+                self.stop(f"{name} became {value} by step {int(self.model.steps.numpy())}")
                 return
 
     def stop(self, what):
@@ -145,13 +150,15 @@ class TensorBoardLogger(keras.callbacks.Callback):
 
     def pictures(self):
         generator, inputs = self.model.generator, self.model.inference_inputs
-        data = recipe_examples(self.recipe, "train").x
+        data = resident_examples(recipe_examples(self.recipe, "train"))
         if self.recipe.dataset.kind == "image":
             samples = generator.predict(inputs(self.fixed_z["grid"]), verbose=0)
             line = generator.predict(inputs(self.fixed_z["interpolation"]), verbose=0)
+            value_range = PIXEL_RANGES.get(self.recipe.data.preprocess)  # None: gcn
             return {
-                "samples": plots.figure2(samples, data, GRID_COLUMNS),
-                "interpolation": plots.image_grid(line, INTERPOLATION_STEPS),
+                "samples": plots.figure2(samples, data, GRID_COLUMNS, value_range),
+                "interpolation": plots.image_grid(line, INTERPOLATION_STEPS,
+                                                  value_range=value_range),
             }
         samples = generator.predict(inputs(self.fixed_z["toy"]), verbose=0)
         if data.shape[-1] == 1 and self.model.discriminator.input_shape == (None, 1):

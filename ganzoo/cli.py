@@ -17,9 +17,13 @@ from ganzoo.errors import GanzooError, TrainingDiverged
 
 
 def main(argv=None):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
+    # TensorFlow's C++ log lines (its CPU-feature notice, XLA's) only when asked: --verbose, or
+    # TF_CPP_MIN_LOG_LEVEL set by the user. Read when TensorFlow is first imported, below.
+    if args.verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         return args.run(args) or 0
     except TrainingDiverged as error:
@@ -35,6 +39,8 @@ def main(argv=None):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="ganzoo", description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true",
+                        help="also print TensorFlow's own log lines (as TF_CPP_MIN_LOG_LEVEL=0)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("recipes", help="list the recipes with one-line descriptions")
@@ -84,8 +90,9 @@ def build_parser():
                           help="a run directory, or exported/NAME (its newest version) or "
                                "exported/NAME/VERSION: the SavedModel as TF Serving runs it")
     evaluate.add_argument("--metrics", default="", help=f"comma-separated: "
-                          f"{', '.join(registry.METRICS.names())} (default: parzen for images, "
-                          "modes for ring8 and grid25, jsd for gaussian1d)")
+                          f"{', '.join(registry.METRICS.names())} (default: parzen for the "
+                          "paper's image datasets, fid for folder and tfds:NAME, modes for ring8 "
+                          "and grid25, jsd for gaussian1d)")
     evaluate.add_argument("--json", action="store_true",
                           help="print one JSON object (metric values, protocol, checkpoint)")
     evaluate.add_argument("--samples", type=int, default=0, help="generator samples per metric "
@@ -195,13 +202,15 @@ def run_sample(args):
         return
     if args.run_dir is None:
         raise GanzooError("give a RUN_DIR, or --server URL --model NAME")
-    gan, _, _ = load_gan(args.run_dir)
+    gan, run, _ = load_gan(args.run_dir)
     # One z per seed (seed, seed+1, ...), as an export's `sample` signature draws them, so a run
     # and its served export give the same samples. In a tf.function: map_fn is slow eagerly.
     seeds = tf.range(args.seed, args.seed + args.n, dtype=tf.int64)
     z = tf.function(gan.prior.sample_per_seed)(seeds).numpy()
     samples = gan.generator.predict(gan.inference_inputs(z, label=args.label), verbose=0)
-    write_samples(args.out, samples, plots)
+    from ganzoo.data.images import PIXEL_RANGES
+
+    write_samples(args.out, samples, plots, PIXEL_RANGES.get(run.recipe.data.preprocess))
     print(args.out)
 
 
@@ -250,8 +259,9 @@ def run_classifier_train(args):
           f"{info['train_seconds']:.0f} s", file=sys.stderr)
 
 
-def write_samples(out, samples, plots):
-    """Save samples as .npy, or as a PNG grid (images) / scatter plot (points); atomically."""
+def write_samples(out, samples, plots, value_range=None):
+    """Save samples as .npy, or as a PNG grid (images, shown over `value_range`: the data's
+    pixel range; None stretches each image) / scatter plot (points); atomically."""
     import numpy as np
     import tensorflow as tf
 
@@ -262,7 +272,8 @@ def write_samples(out, samples, plots):
             np.save(handle, samples)
     else:
         if samples.ndim == 4:
-            picture = plots.image_grid(samples, int(np.ceil(np.sqrt(len(samples)))))
+            picture = plots.image_grid(samples, int(np.ceil(np.sqrt(len(samples)))),
+                                       value_range=value_range)
         else:
             points = samples if samples.shape[-1] == 2 else np.c_[samples, np.zeros(len(samples))]
             picture = plots.scatter(points[:0], points)

@@ -22,20 +22,34 @@ from ganzoo import registry
 class DataConfig:
     """Where the training examples come from.
 
-    name: a toy distribution generated in-process (ring8, grid25, gaussian1d) or an image
-      dataset (mnist, fashion_mnist, cifar10, tfd); every recipe must name one.
+    name: a toy distribution generated in-process (ring8, grid25, gaussian1d), an image
+      dataset (mnist, fashion_mnist, cifar10, tfd), `folder` (the images under `path`) or
+      `tfds:NAME` (any prepared TFDS image dataset, e.g. `tfds:celeb_a`); every recipe must
+      name one. Folder and tfds:NAME images are streamed from disk, not held in memory.
     source: `auto` reads the local files when present, else a prepared TFDS dataset;
       `local` insists on the files under `dir`; `tfds` on TensorFlow Datasets.
     dir: the directory laid out like `mnist/`, `fashion_mnist/`, `cifar10/`, `tfd/`; empty means
       the environment variable GANZOO_DATA_DIR.
     train, validation: [start, stop) example ranges of the dataset's training split (the paper
       holds out train[50000:60000] of MNIST for validation). stop = 0 means "to the end".
-    preprocess: `unit` scales pixels to [0, 1]; `gcn` applies global contrast normalisation
-      with `gcn_scale` (the paper's CIFAR-10 preprocessing).
+    preprocess: `unit` scales pixels to [0, 1]; `symmetric` to [-1, 1] (for a tanh generator,
+      as DCGAN's); `gcn` applies global contrast normalisation with `gcn_scale` (the paper's
+      CIFAR-10 preprocessing). Eval, export and pictures map `unit` and `symmetric` pixels
+      back to [0, 1] the same way for real and generated images.
     num_examples: how many points a toy distribution draws once (seeded) to form its
       training set.
     std: the toy distribution's standard deviation; 0 means its standard value
       (ring8 0.01, grid25 0.05, gaussian1d 0.5).
+    path: the folder of a `folder` dataset, whose PNG and JPEG images are found recursively
+      (relative to the working directory; a run's recipe records it absolute).
+    image_size: `folder` and `tfds:NAME` images are resized (shorter side to this size) and
+      centre-cropped to image_size x image_size, whatever their own sizes; 0 keeps a TFDS
+      dataset's own fixed size.
+    channels: 1 (grey) or 3 (RGB) for `folder` and `tfds:NAME` images; 0 means 3 for a
+      folder, the image feature's own for TFDS.
+    labels: `subfolders` labels a folder's images by their sub-folder of `path` (the sorted
+      names are classes 0..K-1); `none` leaves them unlabelled. A tfds:NAME dataset's label
+      is its ClassLabel feature, when it has one.
     """
 
     name: str = ""
@@ -47,6 +61,10 @@ class DataConfig:
     gcn_scale: float = 55.0
     num_examples: int = 100_000
     std: float = 0.0
+    path: str = ""
+    image_size: int = 0
+    channels: int = 0
+    labels: str = "none"
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,9 @@ class GeneratorConfig:
       Only for the `mlp` architecture.
     max_column_norm: max norm of each weight column of the hidden layers, and of the output
       layer of an `mlp` generator (pylearn2's max_col_norm); 0 = off.
+    filters: the `dcgan` architecture's width: channels of the feature map before the output
+      layer, doubling toward the first (64 on 28x28: 7x7x128 -> 14x14x64 -> 28x28xC). Only
+      for `dcgan`, which takes its layers from the image size and this (not units).
     stack_on: a run directory whose trained generator goes on top of this recipe's hidden
       layers, z -> hidden layers -> that generator, all trained on (the paper's greedy TFD
       stage 2); its latent_dim must equal the last hidden layer's units, and this recipe's
@@ -91,6 +112,7 @@ class GeneratorConfig:
     output_bias: str = "zero"
     output_sparse_init: int = 0
     max_column_norm: float = 0.0
+    filters: int = 64
     stack_on: str = ""
 
 
@@ -107,6 +129,10 @@ class DiscriminatorConfig:
     spectral_norm: layers whose kernel is spectrally normalised (Miyato et al. 2018,
       arXiv 1802.05957), by name (`maxout_0`, `logit`, ...), or ["all"] for every layer with a
       kernel; empty = none.
+    filters: the `dcgan` architecture's width: channels of the first convolution, doubling
+      at each later one (64 on 28x28: 14x14x64 -> 7x7x128 -> logit). Only for `dcgan`.
+    batch_norm, batch_norm_momentum: as the generator's, on every `dcgan` layer but the first
+      and the logit (DCGAN's rule); only for `dcgan`.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
@@ -117,6 +143,9 @@ class DiscriminatorConfig:
     hidden_keep: float = 1.0
     max_column_norm: float = 0.0
     spectral_norm: list[str] = field(default_factory=list)
+    filters: int = 64
+    batch_norm: str = "none"
+    batch_norm_momentum: float = 0.99
 
 
 @dataclass(frozen=True)
@@ -125,9 +154,12 @@ class ModelConfig:
 
     family: the GAN variant (`ganzoo.registry.FAMILIES`): `vanilla` (Goodfellow et al. 2014),
       `pacgan` (Lin et al. 2018: D judges packs of `pack` samples) or `conditional` (Mirza &
-      Osindero 2014: G and D take each example's label; a labelled dataset and `mlp` nets).
+      Osindero 2014: G and D take each example's label; a labelled dataset and `mlp` or
+      `dcgan` nets).
     pack: samples per pack D sees (PacGAN's m; 1 = no packing, 2-4 in the paper).
-    architecture: a name in `ganzoo.registry.ARCHITECTURES`.
+    architecture: a name in `ganzoo.registry.ARCHITECTURES`: `mlp` (the paper's fully connected
+      nets), `goodfellow2014_cifar10_conv`, `dcgan` (Radford et al. 2015, arXiv 1511.06434:
+      28x28, 32x32 or 64x64 images).
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used
       +-sqrt(3), unit variance); `normal` from N(0, prior_scale^2).
     """
@@ -185,6 +217,10 @@ class TrainConfig:
       momentum_start_epoch to `final_momentum` at momentum_saturate_epoch.
     steps_per_epoch: 0 means one pass over the training examples (N // (batch_size * k)).
     log_every: steps between TensorBoard scalar points.
+    steps_per_execution: training steps run per call into TensorFlow (Keras' own setting),
+      against the per-step cost of the Python loop and the callbacks; it must divide the
+      epoch's steps and log_every. The run is the same whatever it is (bit for bit). 0 = auto:
+      the largest divisor of both that is at most 25.
     strategy: `auto`, `default`, `one_device`, `mirrored` or `multi_worker`.
     jit_compile: XLA-compile the per-replica loss and gradient computation.
     """
@@ -206,6 +242,7 @@ class TrainConfig:
     beta_2: float = 0.999
     steps_per_epoch: int = 0
     log_every: int = 50
+    steps_per_execution: int = 0
     strategy: str = "auto"
     jit_compile: bool = False
     generator: OptimizerConfig = field(default_factory=OptimizerConfig)
@@ -254,7 +291,8 @@ class RecipeConfig:
 CHOICES: dict[str, tuple[str, ...]] = {
     "data.name": tuple(registry.DATASETS),
     "data.source": ("auto", "local", "tfds"),
-    "data.preprocess": ("unit", "gcn"),
+    "data.preprocess": ("unit", "symmetric", "gcn"),
+    "data.labels": ("none", "subfolders"),
     "model.family": registry.FAMILIES.names(),
     "model.architecture": registry.ARCHITECTURES.names(),
     "model.prior": registry.PRIORS,
@@ -262,6 +300,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "model.generator.output": registry.ACTIVATIONS,
     "model.generator.output_bias": ("zero", "marginal"),
     "model.generator.batch_norm": ("none", "batch", "sync"),
+    "model.discriminator.batch_norm": ("none", "batch", "sync"),
     "loss.name": registry.LOSSES.names(),
     "loss.penalties": registry.PENALTIES.names(),  # the table's keys
     "train.update": ("alternating", "simultaneous"),
@@ -286,6 +325,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.generator.output_init_range": (0, None, True),
     "model.generator.output_sparse_init": (0, None, True),
     "model.generator.max_column_norm": (0, None, True),
+    "model.generator.filters": (1, None, True),
     "model.discriminator.units": (1, None, True),
     "model.discriminator.pieces": (1, None, True),
     "model.discriminator.init_range": (0, None, True),
@@ -293,6 +333,8 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.discriminator.input_keep": (0, 1, False),
     "model.discriminator.hidden_keep": (0, 1, False),
     "model.discriminator.max_column_norm": (0, None, True),
+    "model.discriminator.filters": (1, None, True),
+    "model.discriminator.batch_norm_momentum": (0, 1, False),
     "train.epochs": (1, None, True),
     "train.batch_size": (1, None, True),
     "train.seed": (0, None, True),
@@ -312,6 +354,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "loss.penalties": (0, None, True),  # each weight
     "train.steps_per_epoch": (0, None, True),
     "train.log_every": (1, None, True),
+    "train.steps_per_execution": (0, None, True),
     "eval.every": (0, None, True),
     "eval.samples": (0, None, True),
 }

@@ -58,6 +58,12 @@ def make_strategy(name="auto"):
     return _strategies[name]
 
 
+def is_mirrored(strategy):
+    """Whether `strategy` mirrors variables over replicas (mirrored or multi-worker)."""
+    return isinstance(strategy, (tf.distribute.MirroredStrategy,
+                                 tf.distribute.MultiWorkerMirroredStrategy))
+
+
 def new_strategy(name):
     """A new strategy of a kind other than auto and default (make_strategy keeps one of each)."""
     if name == "one_device":

@@ -118,25 +118,32 @@ def default_name(recipe_name, run_dir):
 
 
 def output_kind(recipe):
-    """`points` for toy data; `unit` ([0, 1] pixels) or `minmax` (unbounded, e.g. GCN) images."""
+    """`points` for toy data; images of a fixed range, by its `[data].preprocess` name (`unit`:
+    [0, 1], `symmetric`: [-1, 1]), or `minmax` (unbounded, e.g. GCN)."""
+    from ganzoo.data.images import PIXEL_RANGES
+
     if recipe.dataset.kind == "toy":
         return "points"
-    return "unit" if recipe.data.preprocess == "unit" else "minmax"
+    return recipe.data.preprocess if recipe.data.preprocess in PIXEL_RANGES else "minmax"
 
 
 def named_outputs(samples, kind):
     """The signature outputs for generator samples: `points`, or `images` (uint8) + `pixels`.
 
-    `unit` images are round(clip(x, 0, 1) * 255). `minmax` images (data without a fixed range,
-    such as contrast-normalised CIFAR-10) are each scaled from their own min..max to 0..255, as
+    `unit` images are round(clip(x, 0, 1) * 255), `symmetric` ones (a tanh generator's [-1, 1])
+    round(clip((x + 1) / 2, 0, 1) * 255). `minmax` images (data without a fixed range, such as
+    contrast-normalised CIFAR-10) are each scaled from their own min..max to 0..255, as
     ganzoo's PNG grids show them; `pixels` keeps the raw values either way.
     """
     import tensorflow as tf
 
+    from ganzoo.data.images import PIXEL_RANGES
+
     if kind == "points":
         return {"points": samples}
-    if kind == "unit":
-        unit = tf.clip_by_value(samples, 0.0, 1.0)
+    if kind in PIXEL_RANGES:
+        low, high = PIXEL_RANGES[kind]
+        unit = tf.clip_by_value((samples - low) / (high - low), 0.0, 1.0)
     else:
         axes = list(range(1, len(samples.shape)))
         low = tf.reduce_min(samples, axis=axes, keepdims=True)
@@ -255,6 +262,7 @@ def describe(run_dir, recipe, recipe_name, info, prior, name, extra_inputs=()):
         "output_shape": list(recipe.data_shape),
         "outputs": outputs,
         "images": {"unit": "round(clip(pixels, 0, 1) * 255)",
+                   "symmetric": "round(clip((pixels + 1) / 2, 0, 1) * 255)",
                    "minmax": "each image's min..max scaled to 0..255"}.get(kind),
         "tensorflow_version": tf.__version__,
         "serve_with": f"TensorFlow Serving {tf.__version__} or newer",

@@ -11,9 +11,14 @@ import io
 import numpy as np
 
 
-def to_display(images):
-    """Images in [0, 1] for display; data outside (e.g. contrast-normalised) is min-max scaled."""
+def to_display(images, value_range=None):
+    """Images in [0, 1] for display. With `value_range` (the data's fixed (low, high), e.g.
+    (-1, 1) for a tanh generator's) they are mapped from it and clipped; without, images already
+    in [0, 1] stay, and others (e.g. contrast-normalised) are min-max scaled each."""
     images = np.asarray(images, np.float32)
+    if value_range is not None:
+        low, high = value_range
+        return np.clip((images - low) / (high - low), 0.0, 1.0)
     if images.min() >= 0.0 and images.max() <= 1.0:
         return images
     flat = images.reshape(len(images), -1)
@@ -23,9 +28,10 @@ def to_display(images):
     return (images - low.reshape(shape)) / scale.reshape(shape)
 
 
-def image_grid(images, columns, pad=1):
-    """Tile [N, H, W, C] images into one uint8 [rows*(H+pad)+pad, ..., 3] picture."""
-    images = to_display(images)
+def image_grid(images, columns, pad=1, value_range=None):
+    """Tile [N, H, W, C] images into one uint8 [rows*(H+pad)+pad, ..., 3] picture
+    (`value_range`: see `to_display`)."""
+    images = to_display(images, value_range)
     count, height, width, channels = images.shape
     rows = -(-count // columns)
     grid = np.ones((rows * (height + pad) + pad, columns * (width + pad) + pad, 3), np.float32)
@@ -52,13 +58,14 @@ def nearest_neighbours(queries, examples, batch=4096):
     return examples[best_i]
 
 
-def figure2(samples, examples, columns):
+def figure2(samples, examples, columns, value_range=None):
     """Figure 2: rows of samples, and in the last column the training example nearest to the
     sample beside it, so memorisation would show as a repeated image."""
     rows = samples.reshape((-1, columns) + samples.shape[1:])
     neighbours = nearest_neighbours(rows[:, -1], examples)
     tiles = np.concatenate([rows, neighbours[:, None]], axis=1)
-    return image_grid(tiles.reshape((-1,) + samples.shape[1:]), columns + 1)
+    return image_grid(tiles.reshape((-1,) + samples.shape[1:]), columns + 1,
+                      value_range=value_range)
 
 
 def interpolation_latents(start, end, steps):

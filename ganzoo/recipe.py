@@ -11,6 +11,7 @@ A `Recipe` is data: `ganzoo.build` makes its GAN, `ganzoo.training` trains it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
 import typing
@@ -196,7 +197,11 @@ def check_scalar(kind, value, where, label, dotted, choices=()):
     if kind is float and not math.isfinite(value):
         raise RecipeError(f"{where}: {label} must be finite, not {value!r}")
     choices = schema.CHOICES.get(dotted) if choices == () else choices
-    if choices is not None and value not in choices:
+    if dotted == "data.name" and choices is not None:
+        value_key = registry.dataset_key(value)  # any tfds:celeb_a is the entry tfds:NAME
+    else:
+        value_key = value
+    if choices is not None and value_key not in choices:
         raise RecipeError(f"{where}: {label} = {value!r} is not allowed; choose from: {', '.join(choices)}")
     bounds = schema.BOUNDS.get(dotted)
     if bounds is not None:
@@ -220,6 +225,7 @@ def check_consistency(config, where):
     if train.batch_size % model.pack:
         raise RecipeError(f"{where}: [train].batch_size = {train.batch_size} does not divide into "
                           f"packs of [model].pack = {model.pack}; use a multiple of {model.pack}")
+    check_architecture_keys(model, where)
     for net in ("generator", "discriminator"):
         if not getattr(model, net).units:
             raise RecipeError(f"{where}: [model.{net}].units must list at least one layer")
@@ -264,8 +270,65 @@ def check_consistency(config, where):
         if len(span) != 2 or span[0] < 0 or (span[1] != 0 and span[1] <= span[0]):
             raise RecipeError(f"{where}: [data].{name} must be [start, stop] with 0 <= start < stop "
                               f"(stop = 0: to the end), not {span}")
-    if registry.DATASETS[data.name].kind == "toy" and model.generator.output_bias == "marginal":
+    if registry.DATASETS[registry.dataset_key(data.name)].kind == "toy" and \
+            model.generator.output_bias == "marginal":
         raise RecipeError(f"{where}: [model.generator].output_bias = 'marginal' needs image data")
+    check_streamed_data_keys(data, where)
+
+
+# The [data] keys of a folder or tfds:NAME dataset, and the values they have everywhere else.
+STREAMED_KEYS = {"path": "", "image_size": 0, "channels": 0, "labels": "none"}
+
+
+def check_streamed_data_keys(data, where):
+    """`folder` needs a path and an image size; these keys apply to folder and tfds:NAME only."""
+    folder, named = data.name == "folder", data.name.startswith(registry.TFDS_PREFIX)
+    if not (folder or named):
+        for key, default in STREAMED_KEYS.items():
+            if getattr(data, key) != default:
+                raise RecipeError(f"{where}: [data].{key} applies to name = 'folder' or "
+                                  f"'tfds:NAME' only, not {data.name!r}; leave it out")
+        return
+    if folder and not data.path:
+        raise RecipeError(f"{where}: [data].path is missing: name = 'folder' reads the PNG and "
+                          "JPEG images under it, e.g. path = \"~/pictures/faces\"")
+    if data.image_size < 0 or (folder and data.image_size == 0):
+        keep = "" if folder else " (or 0: the dataset's own size)"
+        raise RecipeError(f"{where}: [data].image_size = {data.image_size} is impossible for "
+                          f"{data.name!r}: its images are resized and centre-cropped to "
+                          f"image_size x image_size; give a positive size{keep}, e.g. 64")
+    if data.channels not in (0, 1, 3):
+        raise RecipeError(f"{where}: [data].channels = {data.channels} is not allowed; "
+                          "choose from: 1 (grey), 3 (RGB), 0 (the data's own)")
+    if data.preprocess == "gcn":
+        raise RecipeError(f"{where}: [data].preprocess = 'gcn' needs a dataset held in memory; "
+                          f"for {data.name!r} choose 'unit' or 'symmetric'")
+    if named and (data.path or data.labels != "none"):
+        key = "path" if data.path else "labels"
+        raise RecipeError(f"{where}: [data].{key} applies to name = 'folder' only; a "
+                          f"{data.name!r} dataset is read from the TFDS data dir with its own "
+                          "ClassLabel; leave it out")
+
+
+# The `dcgan` architecture's own keys, and the mlp keys it has no layer for (its widths come from
+# the image size and `filters`): either set where it does not apply is an error, not ignored.
+DCGAN_ONLY = {"discriminator": ("filters", "batch_norm", "batch_norm_momentum"),
+              "generator": ("filters",)}
+NOT_DCGAN = {"generator": ("units", "activations", "hidden_bias", "output_init_range",
+                           "output_bias", "max_column_norm"),
+             "discriminator": ("units", "pieces", "input_keep", "hidden_keep", "max_column_norm")}
+
+
+def check_architecture_keys(model, where):
+    """Keys left at their defaults by the architectures that do not read them."""
+    dcgan = model.architecture == "dcgan"
+    for net, keys in (NOT_DCGAN if dcgan else DCGAN_ONLY).items():
+        config, defaults = getattr(model, net), getattr(schema.ModelConfig(), net)
+        for key in keys:
+            if getattr(config, key) != getattr(defaults, key):
+                which = "does not apply to" if dcgan else "applies only to"
+                raise RecipeError(f"{where}: [model.{net}].{key} {which} the 'dcgan' "
+                                  f"architecture (here {model.architecture!r}); leave it out")
 
 
 def dump_toml(config):
@@ -300,7 +363,11 @@ def toml_literal(value):
 
 
 def resolve_paths(config):
-    """`config` with [model.generator].stack_on made absolute (from the working directory)."""
+    """`config` with [model.generator].stack_on and [data].path made absolute (from the working
+    directory)."""
+    if config.data.path:
+        path = str(Path(config.data.path).expanduser().resolve())
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data, path=path))
     generator = config.model.generator
     if not generator.stack_on:
         return config
@@ -333,10 +400,11 @@ class Recipe:
     loss = property(lambda self: self.config.loss)
     train = property(lambda self: self.config.train)
 
-    @property
+    @functools.cached_property
     def dataset(self):
-        """The `ganzoo.registry.DatasetSpec` of [data].name: kind, shape, classes."""
-        return registry.DATASETS[self.data.name]
+        """The `ganzoo.registry.DatasetSpec` of [data].name: kind, shape, classes (a folder's
+        from its [data] keys and sub-folders: read once)."""
+        return registry.dataset_spec(self.data)
 
     @property
     def data_shape(self):

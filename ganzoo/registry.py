@@ -8,7 +8,9 @@ A new loss, penalty, family, architecture or metric is one entry here and its co
     LOSSES.get("hinge")       -> ganzoo.losses.HINGE (imports ganzoo.losses)
 
 Datasets are described here as data (`DATASETS`): kind, example shape and classes, so nothing
-else decides a dataset's kind by its name.
+else decides a dataset's kind by its name. A dataset whose shape and classes come from the
+recipe (a folder of images, a TFDS dataset by name) names a `resolve` function instead, and
+`dataset_spec(data_config)` asks it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ FAMILIES = Registry("family", {
 ARCHITECTURES = Registry("architecture", {
     "mlp": "ganzoo.models.mlp",
     "goodfellow2014_cifar10_conv": "ganzoo.models.conv",
+    "dcgan": "ganzoo.models.dcgan",
 })
 
 # Evaluation metrics (`ganzoo eval --metrics`, [eval].metrics).
@@ -93,12 +96,15 @@ class DatasetSpec:
     shape: one example, channels last.
     classes: label values are 0..classes-1 (a toy's label is its mixture mode); 0 = unlabelled.
     metrics: what `ganzoo eval` measures by default.
+    resolve: "module:function" taking (DataConfig, this spec) and returning the spec with the
+      shape and classes a recipe's own data has; empty for a dataset fixed here.
     """
 
     kind: str
     shape: tuple
     classes: int
     metrics: tuple
+    resolve: str = ""
 
 
 DATASETS = {
@@ -109,7 +115,26 @@ DATASETS = {
     "fashion_mnist": DatasetSpec("image", (28, 28, 1), 10, ("parzen",)),
     "cifar10": DatasetSpec("image", (32, 32, 3), 10, ("parzen",)),
     "tfd": DatasetSpec("image", (48, 48, 1), 0, ("parzen",)),
+    # The recipe's own images: FID by default (Parzen windows in pixel space mean little on
+    # natural images); shape and classes from [data] and the files.
+    "folder": DatasetSpec("image", (), 0, ("fid",), resolve="ganzoo.data.folder:folder_spec"),
+    "tfds:NAME": DatasetSpec("image", (), 0, ("fid",), resolve="ganzoo.data.tfds_named:named_spec"),
 }
+TFDS_PREFIX = "tfds:"
+
+
+def dataset_key(name):
+    """The DATASETS entry of a [data].name: `tfds:NAME` for any `tfds:celeb_a`, else the name."""
+    return "tfds:NAME" if name.startswith(TFDS_PREFIX) and name != TFDS_PREFIX else name
+
+
+def dataset_spec(config):
+    """The DatasetSpec of a DataConfig, resolved from the recipe (and its files) if it must be."""
+    spec = DATASETS[dataset_key(config.name)]
+    if not spec.resolve:
+        return spec
+    module, _, function = spec.resolve.partition(":")
+    return getattr(importlib.import_module(module), function)(config, spec)
 
 
 def datasets_of(kind):

@@ -222,7 +222,8 @@ def check_same_recipe(recipe, run_dir):
     if what_decides_the_weights(saved) != what_decides_the_weights(recipe.config):
         raise RunError(f"{run_dir}: the recipe differs from the one this run was trained with "
                        f"({Path(run_dir) / RECIPE_FILE}); --resume may change only train.epochs, "
-                       "train.strategy, train.log_every, [eval] and, without dropout, "
+                       "train.strategy, train.log_every, train.steps_per_execution, [eval] and, "
+                       "without dropout, "
                        "train.jit_compile")
 
 
@@ -232,6 +233,7 @@ def what_decides_the_weights(config):
     # with dropout on, switching XLA would change the run.
     dropout = min(config.model.discriminator.input_keep, config.model.discriminator.hidden_keep) < 1
     train = dataclasses.replace(config.train, epochs=1, strategy="auto", log_every=1,
+                                steps_per_execution=0,
                                 jit_compile=config.train.jit_compile if dropout else False)
     return dataclasses.replace(resolve_paths(config), train=train, eval=type(config.eval)(),
                                name="", description="")

@@ -15,14 +15,17 @@ from pathlib import Path
 from ganzoo import runs
 from ganzoo.build import build_gan, steps_per_epoch
 from ganzoo.callbacks import default_callbacks
-from ganzoo.data import recipe_examples, train_dataset
+from ganzoo.data import recipe_examples, stream_dataset, train_dataset
 from ganzoo.errors import TrainingDiverged
 
 
 def dataset(recipe, start_step=0):
     """The endless, seeded stream of training batches; `start_step` resumes it."""
     examples = recipe_examples(recipe, "train")
-    return train_dataset(examples.x, recipe.train.batch_size, recipe.train.k, recipe.train.seed,
+    train = recipe.train
+    if not examples.in_memory:  # a folder or a TFDS dataset by name: read from disk
+        return stream_dataset(examples, train.batch_size, train.k, train.seed, start_step)
+    return train_dataset(examples.x, train.batch_size, train.k, train.seed,
                          start_step=start_step, labels=examples.labels)
 
 

@@ -1,9 +1,10 @@
 """The family contract's replica runs, in a process of its own (logical CPUs are fixed when
 TensorFlow starts): `GANZOO_CPU_DEVICES=2 python tests/family_worker.py OUT_DIR`.
 
-For every case of tests/helpers.CONTRACT_CASES it trains the tiny recipe for a few steps on one
-device and on 2 mirrored replicas and writes OUT_DIR/<case>-<strategy>.npz with every weight
-of the GAN (trainable or not: spectral norm's u included), in model order.
+For every case of tests/helpers.CONTRACT_CASES (and PER_REPLICA_CASES, which must differ) it
+trains the tiny recipe for a few steps on one device and on 2 mirrored replicas and writes
+OUT_DIR/<case>-<strategy>.npz with every weight of the GAN (trainable or not: spectral norm's
+u and batch norm's moving statistics included), in model order.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ def main(out):
     assert mirrored.num_replicas_in_sync == 2, "run with GANZOO_CPU_DEVICES=2"
     from ganzoo.build import build_gan
     from ganzoo.training import dataset
-    from tests.helpers import CONTRACT_CASES, contract_recipe
+    from tests.helpers import CONTRACT_CASES, PER_REPLICA_CASES, contract_recipe
 
-    for case in CONTRACT_CASES:
-        recipe = contract_recipe(case)
+    recipes = {case: contract_recipe(case) for case in CONTRACT_CASES}
+    recipes.update({name: contract_recipe(case, **extra)
+                    for name, (case, extra) in PER_REPLICA_CASES.items()})
+    for case, recipe in recipes.items():
         for name, strategy in (("one_device", default), ("mirrored", mirrored)):
             gan = build_gan(recipe, strategy=strategy)
             gan.fit(dataset(recipe), epochs=1, steps_per_epoch=STEPS, verbose=0)

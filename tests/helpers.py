@@ -57,8 +57,10 @@ def same(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-# The family contract (tests/test_families.py): one tiny ring8 recipe per registered family,
-# loss and penalty, all with SGD, which shows a replica-scaling error that Adam would hide.
+# The family contract (tests/test_families.py): one tiny recipe per registered family, loss,
+# penalty and image architecture, all with SGD, which shows a replica-scaling error that Adam
+# would hide. A case is ring8's unless it names its base recipe under "recipe"; the base's tiny
+# settings (CONTRACT_BASES) then replace ring8's.
 CONTRACT_BASE = {
     "data.num_examples": 512,
     "model.generator.units": [16, 16],
@@ -82,11 +84,26 @@ CONTRACT_CASES = {
     "pacgan": {"model.family": "pacgan", "model.pack": 2, "model.generator.batch_norm": "sync"},
     # On the ring, an example's label is its mixture mode.
     "conditional": {"model.family": "conditional"},
+    # DCGAN's conv nets with batch norm in G and D, synchronised: replicas equal one device.
+    "dcgan": {"recipe": "dcgan2015/mnist"},
+}
+# The dcgan case with per-replica batch norm: 2 replicas must then differ from one device.
+PER_REPLICA_CASES = {"dcgan_per_replica_bn": ("dcgan", {"model.generator.batch_norm": "batch",
+                                                        "model.discriminator.batch_norm": "batch"})}
+TRAINING_KEYS = ("train.optimizer", "train.learning_rate", "train.batch_size",
+                 "train.steps_per_epoch", "train.epochs", "train.log_every")
+CONTRACT_BASES = {
+    "toy/ring8": CONTRACT_BASE,
+    # 1,024 training images (Parzen still has its validation split), 4 and 8 channels.
+    "dcgan2015/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                        "data.train": [0, 1024], "model.latent_dim": 8,
+                        "model.generator.filters": 4, "model.discriminator.filters": 4},
 }
 
 
 def contract_recipe(case, **extra):
     import ganzoo
 
-    return ganzoo.load_recipe("toy/ring8", overrides={**CONTRACT_BASE, **CONTRACT_CASES[case],
-                                                      **extra})
+    overrides = dict(CONTRACT_CASES[case])
+    base = overrides.pop("recipe", "toy/ring8")
+    return ganzoo.load_recipe(base, overrides={**CONTRACT_BASES[base], **overrides, **extra})

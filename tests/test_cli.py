@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -139,6 +140,16 @@ def test_train_resume_and_sample(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), points)
     picture = ganzoo("sample", run, "--n", 16, "--out", tmp_path / "s.png")
     assert picture.returncode == 0 and (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+    # TensorFlow's C++ log lines (absl's "I0000 ..." / "W0000 ...") only with --verbose.
+    quiet_env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    runs = {flag: subprocess.run([sys.executable, "-m", "ganzoo.cli", *flag, "sample", str(run),
+                                  "--n", "5", "--out", str(tmp_path / "q.npy")],
+                                 capture_output=True, text=True, timeout=300, env=quiet_env)
+            for flag in ((), ("--verbose",))}
+    absl = lambda text: [l for l in text.splitlines() if re.match(r"[IWE]\d{4} |WARNING: All log", l)]  # noqa: E731
+    assert runs[()].returncode == 0 and absl(runs[()].stderr) == []
+    assert runs[("--verbose",)].returncode == 0 and absl(runs[("--verbose",)].stderr)
 
 
 def test_sample_rejects_bad_arguments(tmp_path):

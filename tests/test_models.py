@@ -9,7 +9,7 @@ from ganzoo.config import DiscriminatorConfig, GeneratorConfig, ModelConfig
 from ganzoo.models import Maxout, MaxoutConv2D
 from ganzoo.registry import ARCHITECTURES
 
-SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3)}
+SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3), "dcgan": (28, 28, 1)}
 
 
 def tiny_config(architecture):
@@ -17,9 +17,9 @@ def tiny_config(architecture):
     return ModelConfig(
         architecture=architecture, latent_dim=4,
         generator=GeneratorConfig(units=[8, last], activations=["relu", "sigmoid"], init_range=0.05,
-                                  output="sigmoid"),
+                                  output="sigmoid", filters=4),
         discriminator=DiscriminatorConfig(units=[6], pieces=3, init_range=0.005, input_keep=0.8,
-                                          hidden_keep=0.5, max_column_norm=1.9365),
+                                          hidden_keep=0.5, max_column_norm=1.9365, filters=4),
     )
 
 

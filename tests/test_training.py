@@ -45,6 +45,29 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_steps_per_execution_leaves_the_run_unchanged(tmp_path):
+    # Auto chooses 5 here (the largest divisor of 10 steps an epoch and log_every 5); the
+    # resumed half runs one step per execution: every variant ends at the same bits.
+    assert build_gan(tiny_ring8()).steps_per_execution == 5
+    ganzoo.train(tiny_ring8(), tmp_path / "auto", verbose=0)
+    ganzoo.train(tiny_ring8(**{"train.steps_per_execution": 1}), tmp_path / "one", verbose=0)
+    ganzoo.train(tiny_ring8(**{"train.epochs": 1, "train.steps_per_execution": 5}),
+                 tmp_path / "mixed", verbose=0)
+    ganzoo.train(tiny_ring8(**{"train.steps_per_execution": 1}), tmp_path / "mixed",
+                 resume=True, verbose=0)
+    auto = all_weights(tmp_path / "auto")
+    for other in ("one", "mixed"):
+        for a, b in zip(auto, all_weights(tmp_path / other)):
+            np.testing.assert_array_equal(a, b)
+    assert [c.step for c in runs.all_checkpoints(tmp_path / "auto")] == [10, 20]
+
+
+def test_steps_per_execution_must_divide_the_epoch(tmp_path):
+    with pytest.raises(ganzoo.RecipeError, match=r"steps_per_execution = 4 must divide the "
+                                                 r"epoch's 10 steps and log_every = 5"):
+        build_gan(tiny_ring8(**{"train.steps_per_execution": 4}))
+
+
 def test_resume_refuses_a_changed_recipe(tmp_path):
     ganzoo.train(tiny_ring8(**{"train.epochs": 1}), tmp_path / "run", verbose=0)
     with pytest.raises(ganzoo.RunError, match="may change only train.epochs"):

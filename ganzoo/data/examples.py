@@ -1,4 +1,5 @@
-"""What every data source returns (`Examples`) and the one error it raises (`DataError`).
+"""What every data source returns (`Examples` in memory, `StreamedExamples` read from disk) and
+the one error it raises (`DataError`).
 
 Kept free of TensorFlow so the toy distributions and local readers import quickly.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from ganzoo.errors import GanzooError
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -43,6 +45,7 @@ class Examples:
     name: str
     value_range: tuple[float, float]
     shape: tuple
+    in_memory: ClassVar[bool] = True
 
     @classmethod
     def build(cls, x, labels, name, value_range=None) -> "Examples":
@@ -58,6 +61,43 @@ class Examples:
 
     def __len__(self) -> int:
         return len(self.x)
+
+    def subset(self, count: int) -> np.ndarray:
+        """The first `count` examples (all if fewer), float32."""
+        return self.x[:count]
+
+
+@dataclass(frozen=True, eq=False)
+class StreamedExamples:
+    """One split of a dataset read from disk as it is used (`folder`, `tfds:NAME`): only where
+    each example lies, and its label, is held in memory, never the pixels.
+
+    source: reads example i: `len(source)`, `source.labelled`, and in TensorFlow
+      `source.read(index)` -> (encoded PNG/JPEG bytes, int64 label or None)
+      (`ganzoo.data.folder.FolderFiles`, `ganzoo.data.tfds_named.RecordIndex`).
+    shape: (image_size, image_size, channels) after resizing and cropping (`ganzoo.data.decode`).
+    preprocess, value_range: `unit` [0, 1] or `symmetric` [-1, 1], as in-memory images.
+    """
+
+    source: object
+    name: str
+    shape: tuple
+    preprocess: str
+    value_range: tuple[float, float]
+    in_memory: ClassVar[bool] = False
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    @property
+    def labelled(self) -> bool:
+        return self.source.labelled
+
+    def subset(self, count: int) -> np.ndarray:
+        """The first `count` examples (all if fewer), decoded: float32 [count, *shape]."""
+        from ganzoo.data.decode import decode_subset
+
+        return decode_subset(self, count)
 
 
 def check_split(name: str, split: str) -> None:

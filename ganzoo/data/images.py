@@ -20,6 +20,10 @@ import numpy as np
 from ganzoo.data import local, tfds
 from ganzoo.data.examples import DataError, Examples, check_split
 
+# The fixed interval each `[data].preprocess` puts pixels in; `gcn` has none (each image has
+# its own). Eval, export and pictures map these back to [0, 1] from here.
+PIXEL_RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
+
 _LOCAL_FILES = {
     "mnist": "the four IDX .gz files",
     "fashion_mnist": "the four IDX .gz files",
@@ -42,7 +46,10 @@ def load_images(config, split: str) -> Examples:
     else:
         x = images.astype(np.float32)
         x /= 255.0
-        value_range = (0.0, 1.0)
+        if config.preprocess == "symmetric":  # [-1, 1], a tanh generator's range (DCGAN)
+            x *= 2.0
+            x -= 1.0
+        value_range = PIXEL_RANGES[config.preprocess]
     return Examples.build(x, labels, config.name, value_range)
 
 

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from ganzoo import noise, registry
 from ganzoo.data import recipe_examples
+from ganzoo.data.images import PIXEL_RANGES
 from ganzoo.data.toy import density, mode_centres, standard_std
 from ganzoo.errors import GanzooError
 from ganzoo.eval import frechet, modes, parzen, prdc
@@ -24,6 +25,7 @@ from ganzoo.eval.features import make_extractor
 from ganzoo.families.conditional import cycling_labels
 
 PARZEN_VALIDATION = 1_000  # the paper's protocol: the first 1,000 validation images choose sigma
+PARZEN_TEST = 10_000  # the whole test split of MNIST, CIFAR-10 and TFD; the first 10,000 of others
 SAMPLE_SEED = noise.EVALUATION  # the second half of the stateless seed of evaluation samples
 
 
@@ -64,7 +66,7 @@ class Evaluation:
     def feature_pair(self, default_count):
         """Features (and probabilities) of `count` samples and of up to `count` test images."""
         count = self.count(default_count)
-        real = recipe_examples(self.recipe, "test").x[:count]
+        real = recipe_examples(self.recipe, "test").subset(count)
         fake = self.extract("generated", self.generate(count))
         reference = self.extract("test", real)
         protocol = {"samples": count, "reference": f"{len(real)} test images",
@@ -83,14 +85,24 @@ class Evaluation:
 
 
 def unit_range(images, recipe):
-    """Pixels in [0, 1] for an extractor: `unit` images as they are (clipped), others (gcn)
-    rescaled per image by their own min and max, the same for real and generated images."""
+    """Pixels in [0, 1] for an extractor: `unit` images as they are (clipped), `symmetric` ones
+    mapped from [-1, 1] (clipped), others (gcn) rescaled per image by their own min and max, the
+    same for real and generated images."""
     images = np.asarray(images, np.float32)
-    if recipe.data.preprocess == "unit":
-        return np.clip(images, 0.0, 1.0)
+    if recipe.data.preprocess in PIXEL_RANGES:
+        return np.clip(fixed_to_unit(images, recipe), 0.0, 1.0)
     flat = images.reshape(len(images), -1)
     low, high = flat.min(axis=1, keepdims=True), flat.max(axis=1, keepdims=True)
     return ((flat - low) / np.maximum(high - low, 1e-12)).reshape(images.shape)
+
+
+def fixed_to_unit(images, recipe):
+    """Pixels of a fixed range (`[data].preprocess` unit or symmetric) mapped affinely onto
+    [0, 1], not clipped; gcn pixels as they are. `unit` pixels come back unchanged."""
+    if recipe.data.preprocess not in PIXEL_RANGES:
+        return images
+    low, high = PIXEL_RANGES[recipe.data.preprocess]
+    return (images - np.float32(low)) / np.float32(high - low)
 
 
 # -- The metrics ------------------------------------------------------------------------------
@@ -99,16 +111,21 @@ def unit_range(images, recipe):
 def parzen_metric(evaluation):
     """Table 1 of Goodfellow et al. 2014: see `ganzoo.eval.parzen`."""
     recipe = evaluation.recipe
-    validation = recipe_examples(recipe, "validation").x[:PARZEN_VALIDATION]
-    test = recipe_examples(recipe, "test").x
+    # On [0, 1] pixels, as the paper measured: a tanh generator's number ([-1, 1] data) is
+    # then comparable with a sigmoid one's, not 784 log 2 lower.
+    validation = fixed_to_unit(recipe_examples(recipe, "validation").subset(PARZEN_VALIDATION),
+                               recipe)
+    test = fixed_to_unit(recipe_examples(recipe, "test").subset(PARZEN_TEST), recipe)
     count = evaluation.count(10_000)
-    result = parzen.parzen_evaluate(evaluation.generate(count), validation, test,
-                                    verbose=evaluation.verbose)
+    result = parzen.parzen_evaluate(fixed_to_unit(evaluation.generate(count), recipe), validation,
+                                    test, verbose=evaluation.verbose)
     values = {key: result[key] for key in ("parzen_ll", "parzen_se", "parzen_sigma")}
-    return Result(values, {
-        "samples": count, "reference": f"{len(test)} test images",
-        "details": f"sigma from 10 log-spaced in [0.1, 1] by the first {len(validation)} "
-                   f"validation images ([data].validation = {list(recipe.data.validation)})"})
+    details = (f"sigma from 10 log-spaced in [0.1, 1] by the first {len(validation)} "
+               f"validation images ([data].validation = {list(recipe.data.validation)})")
+    if recipe.data.preprocess == "symmetric":
+        details += "; pixels mapped from [-1, 1] to [0, 1]"
+    return Result(values, {"samples": count, "reference": f"{len(test)} test images",
+                           "details": details})
 
 
 def modes_metric(evaluation):
@@ -226,6 +243,7 @@ CONDITIONAL_METRICS = ("class_accuracy",)
 
 def applicable_metrics(dataset, conditional=False):
     """The metrics defined for `dataset` (and a conditional generator), in registry order."""
+    dataset = registry.dataset_key(dataset)  # any tfds:celeb_a is tfds:NAME
     return [name for name in METRICS.names() if dataset in APPLIES_TO[name]
             and (conditional or name not in CONDITIONAL_METRICS)]
 
@@ -241,10 +259,11 @@ def check_metrics(recipe, names):
         if name not in allowed:
             what = "unknown metric" if name not in METRICS else "metric"
             why = "" if name not in METRICS else f" does not apply to {dataset} runs"
-            if name in CONDITIONAL_METRICS and dataset in APPLIES_TO[name]:
+            if name in CONDITIONAL_METRICS and registry.dataset_key(dataset) in APPLIES_TO[name]:
                 why = f" needs a conditional family, not {recipe.model.family!r}"
             raise EvalError(f"{what} {name!r}{why}; for {dataset} choose from: {', '.join(allowed)}")
-    return list(dict.fromkeys(names or registry.DATASETS[dataset].metrics))
+    defaults = registry.DATASETS[registry.dataset_key(dataset)].metrics
+    return list(dict.fromkeys(names or defaults))
 
 
 def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
