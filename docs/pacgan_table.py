@@ -137,6 +137,8 @@ def table(out, epochs):
             steps = recipe.train.steps_per_epoch
             by_budget = {epochs // 2: [], epochs: []}
             for folder in sorted(Path(out).glob(f"{pattern.format(toy=toy).replace('/', '-')}-s*")):
+                if not folder.is_dir():  # the run's .log beside it
+                    continue
                 found = evaluations(folder)
                 for budget in by_budget:
                     if budget * steps in found:
