@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tensorflow as tf
+
 from ganzoo import runs
 from ganzoo.build import build_gan, steps_per_epoch
 from ganzoo.callbacks import default_callbacks
-from ganzoo.data import recipe_examples, stream_dataset, train_dataset
+from ganzoo.data import DataError, recipe_examples, stream_dataset, train_dataset
 from ganzoo.errors import TrainingDiverged
 
 
@@ -56,13 +58,20 @@ def train(recipe, run_dir, resume=False, verbose="auto", strategy=None, announce
         initial_epoch = start.epoch
     if announce is not None:
         announce(gan)
-    history = gan.fit(
-        dataset(recipe, start_step=initial_epoch * steps_per_epoch(recipe)),
-        epochs=recipe.train.epochs,
-        initial_epoch=initial_epoch,
-        callbacks=callbacks(recipe, run_dir),
-        verbose=verbose,
-    )
+    stream = dataset(recipe, start_step=initial_epoch * steps_per_epoch(recipe))
+    try:
+        history = gan.fit(stream, epochs=recipe.train.epochs, initial_epoch=initial_epoch,
+                          callbacks=callbacks(recipe, run_dir), verbose=verbose)
+    except tf.errors.InvalidArgumentError as error:
+        if recipe_examples(recipe, "train").in_memory or "decode" not in str(error).lower():
+            raise
+        from ganzoo.data.decode import first_line
+
+        # A streamed image whose header looked right (headers are checked before training):
+        # the checkpoints of the finished epochs stay, and --resume continues once it is fixed.
+        raise DataError(f"{recipe.path}: an image of [data] {recipe.data.name} cannot be "
+                        f"decoded during training, at about step {int(gan.steps.numpy())} "
+                        f"(a truncated or damaged file?): {first_line(error)}") from None
     diverged = getattr(gan, "diverged", None)
     if diverged:
         raise TrainingDiverged(diverged)

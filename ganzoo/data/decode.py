@@ -76,8 +76,36 @@ def decode_all(examples, count=None, scale=True, batch=256):
     n = len(examples) if count is None else min(count, len(examples))
     rows = tf.data.Dataset.range(n).map(example_reader(examples, scale),
                                         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    parts = [{name: value.numpy() for name, value in part.items()}
-             for part in rows.batch(batch).prefetch(2)]
+    try:
+        parts = [{name: value.numpy() for name, value in part.items()}
+                 for part in rows.batch(batch).prefetch(2)]
+    except tf.errors.InvalidArgumentError as error:  # a file whose header looked right
+        raise undecodable(examples, n, error) from None
     if not parts:
         return {"x": np.zeros((0, *examples.shape), np.float32 if scale else np.uint8)}
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
+def undecodable(examples, n, error):
+    """The DataError for a decoding failure among the first `n` examples, naming the first
+    broken one (looked for one by one: only when something failed)."""
+    from ganzoo.data.examples import DataError
+
+    read = example_reader(examples, scale=False)
+    for i in range(n):
+        try:
+            read(tf.constant(i, tf.int64))
+        except tf.errors.InvalidArgumentError:
+            paths = getattr(examples.source, "paths", None)
+            path = paths[i].decode() if paths is not None and isinstance(paths[i], bytes) else (
+                paths[i] if paths is not None else None)
+            where = f"image {path}" if path is not None else f"example {i}"
+            return DataError(f"{examples.name}: {where} cannot be decoded (its header looked "
+                             f"right: a truncated or damaged file?): {first_line(error)}")
+    return DataError(f"{examples.name}: an image cannot be decoded: {first_line(error)}")
+
+
+def first_line(error):
+    """TensorFlow's message without its op and node details."""
+    message = str(getattr(error, "message", error)).strip().splitlines()[0]
+    return message.split("}} ")[-1].split(" [[")[0].strip()

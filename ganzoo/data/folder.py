@@ -33,7 +33,7 @@ import numpy as np
 
 from ganzoo.data.examples import DataError, StreamedExamples, check_split
 from ganzoo.data.images import PIXEL_RANGES
-from ganzoo.data.images import _range as example_range
+from ganzoo.data.images import split_ranges
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # The first bytes of the formats tf.io.decode_image reads that a folder may hold.
@@ -97,16 +97,7 @@ def load_folder(config, split) -> StreamedExamples:
     """The `split` of the folder `config.path`: its file list, streamed (see the module doc)."""
     check_split("folder", split)
     files = scan(str(existing_root(config)), config.labels)
-    n = len(files)
-    train = example_range(config, "train", n)
-    validation = example_range(config, "validation", n)
-    if validation and train.start < validation.stop and validation.start < train.stop:
-        raise DataError(f"folder {config.path}: [data].train {config.train} overlaps "
-                        f"[data].validation {config.validation}; make them disjoint, e.g. "
-                        f"[0, {n - n // 10}] and [{n - n // 10}, 0]")
-    if split == "validation" and validation is None:
-        raise DataError(f"folder {config.path}: no validation range; set [data].validation, "
-                        f"e.g. [{n - n // 10}, 0] with [data].train = [0, {n - n // 10}]")
+    train, validation = split_ranges(config, f"folder {config.path}", len(files), split)
     chosen = validation if split == "validation" or (split == "test" and validation) else train
     return StreamedExamples(files.part(chosen), "folder", folder_shape(config),
                             config.preprocess, PIXEL_RANGES[config.preprocess])

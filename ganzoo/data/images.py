@@ -111,18 +111,26 @@ def _official_split(config, read, split):
     images, labels = read("test" if split == "test" else "train")
     if split == "test":
         return images, labels
-    n = len(images)
-    train = _range(config, "train", n)
-    validation = _range(config, "validation", n)
-    if validation and train.start < validation.stop and validation.start < train.stop:
-        raise DataError(f"{config.name}: [data].train {config.train} overlaps [data].validation "
-                        f"{config.validation}; make them disjoint, e.g. [0, 50000] and "
-                        "[50000, 0]")
-    if split == "validation" and validation is None:
-        raise DataError(f"{config.name}: no validation range; set [data].validation, e.g. "
-                        "[50000, 0] with [data].train = [0, 50000]")
+    train, validation = split_ranges(config, config.name, len(images), split)
     chosen = train if split == "train" else validation
     return images[chosen], labels[chosen]
+
+
+def split_ranges(config, what, n, split):
+    """(train, validation) slices of `n` examples from [data].train and [data].validation
+    (validation None when [0, 0]); a DataError naming `what` if they overlap, or if `split` is
+    "validation" and there is none. The examples given: a tenth held out."""
+    train = _range(config, "train", n)
+    validation = _range(config, "validation", n)
+    cut = n - n // 10
+    if validation and train.start < validation.stop and validation.start < train.stop:
+        raise DataError(f"{what}: [data].train {config.train} overlaps [data].validation "
+                        f"{config.validation}; make them disjoint, e.g. [0, {cut}] and "
+                        f"[{cut}, 0]")
+    if split == "validation" and validation is None:
+        raise DataError(f"{what}: no validation range; set [data].validation, e.g. "
+                        f"[{cut}, 0] with [data].train = [0, {cut}]")
+    return train, validation
 
 
 def _tfd_split(config, read, split):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ganzoo.data.examples import DataError, StreamedExamples, check_split
 from ganzoo.data.images import PIXEL_RANGES
-from ganzoo.data.images import _range as example_range
+from ganzoo.data.images import split_ranges
 from ganzoo.data.tfds import tfds_data_dir
 
 
@@ -55,15 +55,7 @@ def load_named(config, split) -> StreamedExamples:
         index, chosen = record_index(config, "test", image, label), slice(None)
     else:
         index = record_index(config, "train", image, label)
-        train = example_range(config, "train", len(index))
-        validation = example_range(config, "validation", len(index))
-        if validation and train.start < validation.stop and validation.start < train.stop:
-            raise DataError(f"{config.name}: [data].train {config.train} overlaps "
-                            f"[data].validation {config.validation}; make them disjoint")
-        if split == "validation" and validation is None:
-            raise DataError(f"{config.name}: no validation range; set [data].validation, e.g. "
-                            f"[{len(index) - len(index) // 10}, 0] with [data].train = "
-                            f"[0, {len(index) - len(index) // 10}]")
+        train, validation = split_ranges(config, config.name, len(index), split)
         chosen = validation if split != "train" and validation else train
     return StreamedExamples(index.part(chosen), config.name, named_shape(config, image),
                             config.preprocess, PIXEL_RANGES[config.preprocess])

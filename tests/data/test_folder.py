@@ -201,6 +201,25 @@ def test_a_folder_trains_from_the_command_line(tmp_path):
     assert not (tmp_path / "run2").exists()
 
 
+
+def test_a_damaged_image_behind_a_good_header_is_named_or_caught(tmp_path, capsys, monkeypatch):
+    rng = np.random.default_rng(1)
+    for i in range(12):
+        write_image(tmp_path / "pictures" / f"{i}.png", rng.integers(0, 256, (8, 8, 3)))
+    broken = tmp_path / "pictures" / "5.png"
+    broken.write_bytes(broken.read_bytes()[:40])  # the PNG signature and a cut-off header
+    recipe = write_recipe(tmp_path, {"path": str(tmp_path / "pictures"), "image_size": 8},
+                          TINY_MLP)
+    # A small folder is decoded before training: the broken file is named, nothing written.
+    assert cli.main(["train", str(recipe), "--run-dir", str(tmp_path / "run")]) == 2
+    error = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(error) == 1 and f"image {broken} cannot be decoded" in error[0], error
+    assert not (tmp_path / "run").exists()
+    # A streamed one meets it during training: a DataError, not TensorFlow's traceback.
+    monkeypatch.setattr("ganzoo.data.pipeline.CACHE_BYTES", 0)
+    with pytest.raises(DataError, match="cannot be decoded during training, at about step"):
+        ganzoo.train(load_recipe(recipe), tmp_path / "streamed", verbose=0)
+
 # -- A TFDS dataset by name -----------------------------------------------------------------------
 
 tfds = pytest.importorskip("tensorflow_datasets")
