@@ -10,6 +10,17 @@ class RecipeError(GanzooError):
     """A malformed recipe or override: the message names the file, the key and allowed values."""
 
 
+class DataError(GanzooError):
+    """A data problem the user can fix: a missing, corrupt or mismatched file, or a bad range.
+
+    `str()` is one line naming the file or directory, the recipe key, and what to do.
+    """
+
+    def __init__(self, message: str):
+        # One line, so a CLI can print it after "error: " and logs stay greppable.
+        super().__init__(" ".join(message.split("\n")))
+
+
 class RunError(GanzooError):
     """A run directory that is missing, has no checkpoint, or would be overwritten."""
 

@@ -89,7 +89,7 @@ def decode_all(examples, count=None, scale=True, batch=256):
 def undecodable(examples, n, error):
     """The DataError for a decoding failure among the first `n` examples, naming the first
     broken one (looked for one by one: only when something failed)."""
-    from ganzoo.data.examples import DataError
+    from ganzoo.errors import DataError
 
     read = example_reader(examples, scale=False)
     for i in range(n):

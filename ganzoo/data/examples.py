@@ -6,25 +6,14 @@ Kept free of TensorFlow so the toy distributions and local readers import quickl
 
 from __future__ import annotations
 
-from ganzoo.errors import GanzooError
-
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
+from ganzoo.errors import DataError  # noqa: F401  (re-exported: the data sources' one error)
+
 SPLITS = ("train", "validation", "test")
-
-
-class DataError(GanzooError):
-    """A data problem the user can fix: a missing, corrupt or mismatched file, or a bad range.
-
-    `str()` is one line naming the file or directory, the recipe key, and what to do.
-    """
-
-    def __init__(self, message: str):
-        # One line, so a CLI can print it after "error: " and logs stay greppable.
-        super().__init__(" ".join(message.split("\n")))
 
 
 @dataclass(frozen=True, eq=False)
