@@ -59,7 +59,8 @@ def run_dir(out, recipe, seed):
 
 
 def commands(out, seeds, toys, rows, epochs):
-    """The `ganzoo train` command of every run not yet trained to `epochs`, seed by seed."""
+    """(run folder, its `ganzoo train` command) of every run not yet trained to `epochs`, seed
+    by seed."""
     from ganzoo import runs
 
     for seed in range(seeds):
@@ -74,10 +75,10 @@ def commands(out, seeds, toys, rows, epochs):
                 if done and max(done) >= epochs:
                     continue
                 if done:
-                    yield ["ganzoo", "train", str(folder), "--resume", *budget]
+                    yield folder, ["ganzoo", "train", str(folder), "--resume", *budget]
                 else:
-                    yield ["ganzoo", "train", recipe, "--run-dir", str(folder),
-                           "--set", f"train.seed={seed}", *budget]
+                    yield folder, ["ganzoo", "train", recipe, "--run-dir", str(folder),
+                                   "--set", f"train.seed={seed}", *budget]
 
 
 def train_all(out, seeds, toys, rows, epochs, jobs):
@@ -86,9 +87,9 @@ def train_all(out, seeds, toys, rows, epochs, jobs):
                "OMP_NUM_THREADS": "1"} if jobs > 1 else {}
     env = {**os.environ, **threads, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
-    def train(command):
+    def train(job):
+        folder, command = job
         print(" ".join(command), flush=True)
-        folder = Path(command[2] if command[3] == "--resume" else command[command.index("--run-dir") + 1])
         folder.parent.mkdir(parents=True, exist_ok=True)
         with open(f"{folder}.log", "a") as log:
             code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT).returncode

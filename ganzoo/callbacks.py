@@ -49,7 +49,8 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.model.diverged = None
-        self.order = list(self.model.log_names())  # D's loss first, as the progress bar
+        # D's loss first, as the progress bar; anything else Keras logs after.
+        self.rank = {name: i for i, name in enumerate(self.model.log_names())}
         # Only the chief worker writes into the run directory (see ganzoo.distribute).
         self.run_dir = distribute.output_dir(self.chief_dir, self.model.distribute_strategy)
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -58,8 +59,7 @@ class Checkpointer(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         # Called after each execution ([train].steps_per_execution steps): "by step N".
         logs = logs or {}
-        last = len(self.order)
-        for name in sorted(logs, key=lambda n: self.order.index(n) if n in self.order else last):
+        for name in sorted(logs, key=lambda n: self.rank.get(n, len(self.rank))):
             value = float(np.mean(logs[name]))
             if not math.isfinite(value):
                 self.stop(f"{name} became {value} by step {int(self.model.steps.numpy())}")
