@@ -1,7 +1,7 @@
 """PacGAN's Table 1 (Lin et al. 2018, arXiv 1712.04086) and the loss families on its protocol.
 
     python docs/pacgan_table.py run ~/ganzoo-runs/table1 [--epochs 20] [--seeds 5] [--jobs 2]
-    python docs/pacgan_table.py table ~/ganzoo-runs/table1 [--epochs 20]
+    python docs/pacgan_table.py table [--epochs 20]
 
 The recipes hold the paper's protocol, 400 epochs of 1,000 steps; on a 2-core CPU that is about
 2 h a run, 160 h for the table, so the table is trained to a stated shorter budget, the same for
@@ -11,10 +11,14 @@ every row: `--epochs` (default 20, 20,000 steps).
 train.seed=S --set train.epochs=E --set eval.every=E/2 --run-dir OUT/<recipe>-s<S>`, resuming a
 run that stopped part-way or that was trained to a smaller budget (so it can be stopped and
 started again across sessions, and the budget raised later), seed by seed so that every row
-gains a seed before any gains its next. `--jobs` runs that many trainings at once, each on one
+gains a seed before any gains its next. Each finished run's evaluations are recorded in
+`docs/pacgan_table.json` (`--results`), with the command and the ganzoo commit that made them:
+the table is rebuilt from that file, which is committed, so a run folder lost with its machine
+costs nothing once its run has finished, and a run recorded there at the budget is not trained
+again. `--jobs` runs that many trainings at once, each on one
 thread: these nets are small, and two one-thread runs train about 1.4x the steps of one run on
 both cores. `table` reads the evaluations (at half the budget and at its end) from each run's
-TensorBoard logs and prints the markdown table of docs/reproduction.md: mean ± standard error
+record and prints the markdown table of docs/reproduction.md: mean ± standard error
 over the finished seeds of modes, high-quality fraction and reverse KL, at both budgets, beside
 the paper's numbers.
 """
@@ -22,12 +26,16 @@ the paper's numbers.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+RESULTS = Path(__file__).with_name("pacgan_table.json")
 
 ROWS = (  # (label, recipe with {toy})
     ("GAN", "pacgan2018/{toy}_gan"),
@@ -58,11 +66,46 @@ def run_dir(out, recipe, seed):
     return Path(out) / f"{recipe.replace('/', '-')}-s{seed}"
 
 
-def commands(out, seeds, toys, rows, epochs):
-    """(run folder, its `ganzoo train` command) of every run not yet trained to `epochs`, seed
-    by seed."""
+def load_results(path):
+    """{run name: record} of the results file (empty if there is none yet)."""
+    path = Path(path)
+    return json.loads(path.read_text())["runs"] if path.exists() else {}
+
+
+def save_results(path, records):
+    """Write the results file whole (through a temporary file, so it is never half-written)."""
+    path = Path(path)
+    text = json.dumps({"about": "PacGAN Table 1 runs of docs/pacgan_table.py; evaluations by "
+                                "step (1,000 steps an epoch)", "runs": dict(sorted(records.items()))},
+                      indent=1) + "\n"
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def record(folder, recipe, seed, epochs, command):
+    """What the results file keeps of a finished run: its evaluations and how they were made."""
+    return {"recipe": recipe, "seed": seed, "epochs": epochs, "command": " ".join(command),
+            "commit": commit(), "evaluations": {str(step): values for step, values in
+                                                sorted(evaluations(folder).items())}}
+
+
+def commit():
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                           text=True, cwd=Path(__file__).parent)
+    return found.stdout.strip() or "unknown"
+
+
+def recorded_epochs(entry):
+    return entry["epochs"] if entry else 0
+
+
+def commands(out, seeds, toys, rows, epochs, recorded=None):
+    """(run folder, recipe, seed, its `ganzoo train` command) of every run not yet trained to
+    `epochs`, seed by seed; `recorded` holds the results file's runs, which count as trained."""
     from ganzoo import runs
 
+    recorded = recorded or {}
     for seed in range(seeds):
         for toy in toys:
             for label, pattern in ROWS:
@@ -70,34 +113,50 @@ def commands(out, seeds, toys, rows, epochs):
                     continue
                 recipe = pattern.format(toy=toy)
                 folder = run_dir(out, recipe, seed)
+                if recorded_epochs(recorded.get(folder.name)) >= epochs:
+                    continue
                 done = [c.epoch for c in runs.all_checkpoints(folder)]
                 budget = ["--set", f"train.epochs={epochs}", "--set", f"eval.every={epochs // 2}"]
                 if done and max(done) >= epochs:
+                    yield folder, recipe, seed, None  # trained, not yet recorded
                     continue
                 if done:
-                    yield folder, ["ganzoo", "train", str(folder), "--resume", *budget]
+                    yield folder, recipe, seed, ["ganzoo", "train", str(folder), "--resume", *budget]
                 else:
-                    yield folder, ["ganzoo", "train", recipe, "--run-dir", str(folder),
-                                   "--set", f"train.seed={seed}", *budget]
+                    yield folder, recipe, seed, ["ganzoo", "train", recipe, "--run-dir", str(folder),
+                                                 "--set", f"train.seed={seed}", *budget]
 
 
-def train_all(out, seeds, toys, rows, epochs, jobs):
+def train_all(out, seeds, toys, rows, epochs, jobs, results=RESULTS):
     # One thread per training when several run side by side (TensorFlow and oneDNN read these).
     threads = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
                "OMP_NUM_THREADS": "1"} if jobs > 1 else {}
     env = {**os.environ, **threads, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
+    records = load_results(results)
+    lock = threading.Lock()
+
     def train(job):
-        folder, command = job
-        print(" ".join(command), flush=True)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with open(f"{folder}.log", "a") as log:
-            code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
-        print(f"{'done' if code == 0 else f'FAILED ({code})'}: {folder}", flush=True)
+        folder, recipe, seed, command = job
+        code = 0
+        if command:
+            print(" ".join(command), flush=True)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            with open(f"{folder}.log", "a") as log:
+                code = subprocess.run(command, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT).returncode
+            print(f"{'done' if code == 0 else f'FAILED ({code})'}: {folder}", flush=True)
+        if code == 0:
+            made = ["ganzoo", "train", recipe, "--set", f"train.seed={seed}", "--set",
+                    f"train.epochs={epochs}", "--set", f"eval.every={epochs // 2}"]
+            entry = record(folder, recipe, seed, epochs, made)
+            with lock:
+                records[folder.name] = entry
+                save_results(results, records)
         return code
 
     with ThreadPoolExecutor(jobs) as pool:
-        codes = list(pool.map(train, commands(out, seeds, toys, rows, epochs)))
+        codes = list(pool.map(train, commands(out, seeds, toys, rows, epochs, records)))
     return 1 if any(codes) else 0
 
 
@@ -127,27 +186,28 @@ def mean_se(values, scale=1.0, digits=2):
     return f"{mean * scale:.{digits}f} ± {math.sqrt(var / len(values)) * scale:.{digits}f}"
 
 
-def table(out, epochs):
+def table(results, epochs):
+    """The markdown table of the results file's runs, at half of `epochs` and at `epochs`."""
     import ganzoo
 
+    records = load_results(results)
     lines = ["| toy | row | paper: modes / HQ % / rev-KL | epochs | seeds | modes | high quality % | "
              "reverse KL |", "|---|---|---|---|---|---|---|---|"]
     for toy in TOYS:
         for label, pattern in ROWS:
-            recipe = ganzoo.load_recipe(pattern.format(toy=toy))
-            steps = recipe.train.steps_per_epoch
+            recipe = pattern.format(toy=toy)
+            steps = ganzoo.load_recipe(recipe).train.steps_per_epoch
             by_budget = {epochs // 2: [], epochs: []}
-            for folder in sorted(Path(out).glob(f"{pattern.format(toy=toy).replace('/', '-')}-s*")):
-                if not folder.is_dir():  # the run's .log beside it
+            for entry in records.values():
+                if entry["recipe"] != recipe:
                     continue
-                found = evaluations(folder)
                 for budget in by_budget:
-                    if budget * steps in found:
-                        by_budget[budget].append(found[budget * steps])
+                    if str(budget * steps) in entry["evaluations"]:
+                        by_budget[budget].append(entry["evaluations"][str(budget * steps)])
             paper = " / ".join(PAPER.get((toy, label), ("not published",) * 1))
-            for budget, results in by_budget.items():
-                values = {m: [r[m] for r in results if m in r] for m in METRICS}
-                lines.append(f"| {toy} | {label} | {paper} | {budget} | {len(results)} | "
+            for budget, found in by_budget.items():
+                values = {m: [r[m] for r in found if m in r] for m in METRICS}
+                lines.append(f"| {toy} | {label} | {paper} | {budget} | {len(found)} | "
                              f"{mean_se(values['modes'], digits=1)} | "
                              f"{mean_se(values['high_quality'], 100, 1)} | "
                              f"{mean_se(values['reverse_kl'])} |")
@@ -164,14 +224,17 @@ def main(argv=None):
     run.add_argument("--seeds", type=int, default=5)
     run.add_argument("--toys", default=",".join(TOYS))
     run.add_argument("--rows", default="", help="comma-separated row labels (default: all)")
-    show = commands.add_parser("table", help="print the markdown table")
-    show.add_argument("out", type=Path)
+    run.add_argument("--results", type=Path, default=RESULTS,
+                     help="where finished runs are recorded (default: docs/pacgan_table.json)")
+    show = commands.add_parser("table", help="print the markdown table of the recorded runs")
     show.add_argument("--epochs", type=int, default=EPOCHS)
+    show.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.command == "run":
         rows = [r.strip() for r in args.rows.split(",") if r.strip()]
-        return train_all(args.out, args.seeds, args.toys.split(","), rows, args.epochs, args.jobs)
-    table(args.out, args.epochs)
+        return train_all(args.out, args.seeds, args.toys.split(","), rows, args.epochs, args.jobs,
+                         args.results)
+    table(args.results, args.epochs)
 
 
 if __name__ == "__main__":

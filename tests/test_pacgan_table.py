@@ -1,0 +1,58 @@
+"""docs/pacgan_table.py: finished runs are recorded in a results file, the table is built from
+it, and a recorded run is not trained again (so a lost run folder costs nothing)."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def driver():
+    spec = importlib.util.spec_from_file_location("pacgan_table", ROOT / "docs" / "pacgan_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def entry(recipe, seed, epochs, modes, hq, kl):
+    half = {"modes": modes - 1, "high_quality": hq - 0.1, "reverse_kl": kl + 0.1}
+    return {"recipe": recipe, "seed": seed, "epochs": epochs, "command": "ganzoo train ...",
+            "commit": "abc", "evaluations": {str(epochs // 2 * 1000): half,
+                                             str(epochs * 1000): {"modes": modes,
+                                                                  "high_quality": hq,
+                                                                  "reverse_kl": kl}}}
+
+
+def test_table_is_mean_and_standard_error_of_recorded_runs(tmp_path, capsys):
+    table = driver()
+    results = tmp_path / "results.json"
+    table.save_results(results, {
+        "pacgan2018-ring8_gan-s0": entry("pacgan2018/ring8_gan", 0, 20, 8, 0.9, 0.1),
+        "pacgan2018-ring8_gan-s1": entry("pacgan2018/ring8_gan", 1, 20, 6, 0.7, 0.3),
+    })
+    assert not list(tmp_path.glob("*.partial"))
+    table.table(results, 20)
+    rows = [line for line in capsys.readouterr().out.splitlines() if "| ring8 | GAN |" in line]
+    # Full budget: modes 8, 6 -> mean 7, sample std sqrt(2), standard error sqrt(2)/sqrt(2) = 1.
+    # HQ 0.9, 0.7 -> 80.0 ± 10.0 (%); KL 0.1, 0.3 -> 0.20 ± 0.10. Half budget: each one lower.
+    assert rows[1].endswith("| 20 | 2 | 7.0 ± 1.0 | 80.0 ± 10.0 | 0.20 ± 0.10 |")
+    assert rows[0].endswith("| 10 | 2 | 6.0 ± 1.0 | 70.0 ± 10.0 | 0.30 ± 0.10 |")
+
+
+def test_recorded_runs_are_not_trained_again(tmp_path):
+    table = driver()
+    recorded = {"pacgan2018-ring8_gan-s0": entry("pacgan2018/ring8_gan", 0, 20, 8, 0.9, 0.1)}
+    jobs = list(table.commands(tmp_path, 1, ["ring8"], ["GAN", "PacGAN2"], 20, recorded))
+    assert [(folder.name, command[1:3]) for folder, _, _, command in jobs] == [
+        ("pacgan2018-ring8_pacgan2-s0", ["train", "pacgan2018/ring8_pacgan2"])]
+    # A larger budget than recorded trains it again (resuming, when its folder is still here).
+    jobs = list(table.commands(tmp_path, 1, ["ring8"], ["GAN"], 40, recorded))
+    assert [folder.name for folder, *_ in jobs] == ["pacgan2018-ring8_gan-s0"]
+
+
+def test_the_committed_results_file_reads():
+    results = ROOT / "docs" / "pacgan_table.json"
+    if results.exists():
+        for name, run in json.loads(results.read_text())["runs"].items():
+            assert name.endswith(f"-s{run['seed']}") and run["evaluations"], name
