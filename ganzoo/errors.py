@@ -27,3 +27,13 @@ class RunError(GanzooError):
 
 class TrainingDiverged(GanzooError):
     """A NaN or Inf loss stopped training; the last good checkpoint is kept."""
+
+
+class WorkerLost(GanzooError):
+    """Another worker of a multi-worker cluster died or stopped answering mid-training.
+
+    The checkpoints of the finished epochs stay; every worker restarts with `--resume`. The CLI
+    exits with EXIT_CODE (EX_TEMPFAIL: try again), which a supervisor can restart on.
+    """
+
+    EXIT_CODE = 75

@@ -14,11 +14,16 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from ganzoo import runs
+from ganzoo import distribute, runs
 from ganzoo.build import build_gan, steps_per_epoch
 from ganzoo.callbacks import default_callbacks
 from ganzoo.data import DataError, recipe_examples, stream_dataset, train_dataset
-from ganzoo.errors import TrainingDiverged
+from ganzoo.errors import TrainingDiverged, WorkerLost
+
+# What a collective operation raises when a peer worker dies (its connection resets) or stops
+# answering (the coordination service misses its heartbeats and aborts the others).
+PEER_FAILURES = (tf.errors.UnavailableError, tf.errors.AbortedError,
+                 tf.errors.DeadlineExceededError, tf.errors.CancelledError)
 
 
 def dataset(recipe, start_step=0):
@@ -59,9 +64,16 @@ def train(recipe, run_dir, resume=False, verbose="auto", strategy=None, announce
     if announce is not None:
         announce(gan)
     stream = dataset(recipe, start_step=initial_epoch * steps_per_epoch(recipe))
+    hooks = callbacks(recipe, run_dir)
     try:
         history = gan.fit(stream, epochs=recipe.train.epochs, initial_epoch=initial_epoch,
-                          callbacks=callbacks(recipe, run_dir), verbose=verbose)
+                          callbacks=hooks, verbose=verbose)
+    except PEER_FAILURES as error:
+        if not distribute.is_multi_worker(gan.distribute_strategy):
+            raise
+        for hook in hooks:  # close the logs, remove a non-chief's temporary copies
+            hook.on_train_end()
+        raise WorkerLost(lost_worker_message(gan, run_dir, error)) from None
     except tf.errors.InvalidArgumentError as error:
         if recipe_examples(recipe, "train").in_memory or "decode" not in str(error).lower():
             raise
@@ -76,3 +88,18 @@ def train(recipe, run_dir, resume=False, verbose="auto", strategy=None, announce
     if diverged:
         raise TrainingDiverged(diverged)
     return history
+
+
+def lost_worker_message(gan, run_dir, error):
+    """One line: what happened, where the run stands, and how to go on."""
+    lines = [line.strip() for line in str(getattr(error, "message", error)).splitlines()]
+    # TensorFlow's message starts "Graph execution error:" and ends in node names; the cause
+    # is the line that says who aborted the collective, or which tasks went quiet.
+    cause = next((line for line in lines if "aborted by" in line or "unhealthy" in line
+                  or "heartbeat" in line.lower()), lines[0] if lines else type(error).__name__)
+    found = runs.all_checkpoints(run_dir)
+    kept = (f"the newest checkpoint is epoch {found[-1].epoch}" if found
+            else "no checkpoint was saved yet")
+    return (f"lost a worker of the cluster at about step {int(gan.steps.numpy())} ({cause[:200]});"
+            f" {kept} in {run_dir}: start every worker again with `ganzoo train {run_dir} "
+            f"--resume`")
