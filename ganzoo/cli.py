@@ -1,7 +1,8 @@
 """The `ganzoo` command: recipes | train | sample | export | eval | classifier.
 
 User errors (bad recipe, missing data, missing run) print one line and exit 2; a diverged
-training exits 1; anything else is a bug and keeps its traceback.
+training exits 1; a multi-worker training that lost a worker exits 75 (restart it with
+--resume); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from ganzoo import registry
-from ganzoo.errors import GanzooError, TrainingDiverged
+from ganzoo.errors import GanzooError, TrainingDiverged, WorkerLost
 
 
 def main(argv=None):
@@ -29,6 +30,9 @@ def main(argv=None):
     except TrainingDiverged as error:
         print(f"ganzoo: {error}", file=sys.stderr)
         return 1
+    except WorkerLost as error:
+        print(f"ganzoo: {error}", file=sys.stderr)
+        return WorkerLost.EXIT_CODE
     except GanzooError as error:
         print(f"ganzoo: error: {error}", file=sys.stderr)
         return 2
@@ -43,7 +47,18 @@ def build_parser():
                         help="also print TensorFlow's own log lines (as TF_CPP_MIN_LOG_LEVEL=0)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    listing = commands.add_parser("recipes", help="list the recipes with one-line descriptions")
+    listing = commands.add_parser("recipes", help="the catalogue: every recipe's family, "
+                                  "architecture, dataset, paper, expected result and shipped model")
+    listing.add_argument("text", nargs="?", default="",
+                         help="only recipes whose name or paper contains this (any case)")
+    listing.add_argument("--family", default="", help=f"only this [model].family "
+                         f"({', '.join(registry.FAMILIES.names())})")
+    listing.add_argument("--dataset", default="", help="only this [data].name")
+    listing.add_argument("--shipped", action="store_true",
+                         help="only recipes with a trained model in the exported/ folder")
+    listing.add_argument("--exported", type=Path, help="where the shipped models are "
+                         "(default: the exported/ folder beside recipes/)")
+    listing.add_argument("--json", action="store_true", help="print one JSON list of entries")
     listing.set_defaults(run=run_recipes)
 
     train = commands.add_parser("train", help="train a recipe into a run directory")
@@ -121,16 +136,21 @@ def build_parser():
 
 
 def run_recipes(args):
-    from ganzoo.recipe import load_recipe, recipe_names
+    import json
+    import shutil
 
-    names = recipe_names()
-    width = max(map(len, names), default=0)
-    for name in names:
-        try:
-            description = load_recipe(name).config.description
-        except GanzooError as error:
-            description = f"(invalid: {error})"
-        print(f"{name:<{width}}  {description}")
+    from ganzoo.catalogue import catalogue, format_catalogue
+
+    entries = catalogue(args.text, family=args.family, dataset=args.dataset,
+                        shipped_only=args.shipped, exported=args.exported)
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False))
+    elif entries:
+        # Wrapped to a terminal's width; one line per recipe when piped, for grep.
+        print(format_catalogue(entries, shutil.get_terminal_size().columns
+                               if sys.stdout.isatty() else 0))
+    else:
+        print("ganzoo: no recipe matches; `ganzoo recipes` lists them all", file=sys.stderr)
 
 
 def run_train(args):

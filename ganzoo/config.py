@@ -88,6 +88,8 @@ class GeneratorConfig:
     output_sparse_init: each output unit starts with this many nonzero N(0, 1) input weights,
       the others 0 (pylearn2's sparse_init; the paper's TFD generator used 100); 0 = off.
       Only for the `mlp` architecture.
+    hidden_keep: dropout keep probability on every hidden layer's output (Mirza & Osindero
+      2014's generator: 0.5); 1 = off. Not for `dcgan`.
     max_column_norm: max norm of each weight column of the hidden layers, and of the output
       layer of an `mlp` generator (pylearn2's max_col_norm); 0 = off.
     filters: the `dcgan` architecture's width: channels of the feature map before the output
@@ -111,6 +113,7 @@ class GeneratorConfig:
     output_init_range: float = 0.0
     output_bias: str = "zero"
     output_sparse_init: int = 0
+    hidden_keep: float = 1.0
     max_column_norm: float = 0.0
     filters: int = 64
     stack_on: str = ""
@@ -154,12 +157,15 @@ class ModelConfig:
 
     family: the GAN variant (`ganzoo.registry.FAMILIES`): `vanilla` (Goodfellow et al. 2014),
       `pacgan` (Lin et al. 2018: D judges packs of `pack` samples) or `conditional` (Mirza &
-      Osindero 2014: G and D take each example's label; a labelled dataset and `mlp` or
-      `dcgan` nets).
+      Osindero 2014: G and D take each example's label; a labelled dataset and `mlp`,
+      `dcgan` or `mirza2014` nets) or `acgan` (Odena et al. 2017: G takes a label drawn
+      uniformly, D classifies its input through an auxiliary head; a labelled dataset and
+      `mlp` or `dcgan` nets).
     pack: samples per pack D sees (PacGAN's m; 1 = no packing, 2-4 in the paper).
     architecture: a name in `ganzoo.registry.ARCHITECTURES`: `mlp` (the paper's fully connected
       nets), `goodfellow2014_cifar10_conv`, `dcgan` (Radford et al. 2015, arXiv 1511.06434:
-      28x28, 32x32 or 64x64 images).
+      28x28, 32x32 or 64x64 images), `mirza2014` (Mirza & Osindero 2014's conditional MNIST
+      nets, label branches of fixed widths; a conditional family only).
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used
       +-sqrt(3), unit variance); `normal` from N(0, prior_scale^2).
     """
@@ -254,8 +260,8 @@ class EvalConfig:
     """Metrics computed during training (`ganzoo.eval.runner`; see docs/evaluation.md).
 
     metrics: names as `ganzoo eval --metrics` takes them (parzen, modes, jsd, fid, kid, is,
-      prdc); empty means the dataset's defaults (images: parzen; ring8, grid25: modes;
-      gaussian1d: jsd).
+      prdc; class_accuracy and intra_fid for a conditional family); empty means the dataset's
+      defaults (images: parzen; ring8, grid25: modes; gaussian1d: jsd).
     every: evaluate after every this many epochs (after that epoch's checkpoint); 0 = never.
     samples: generator samples per metric; 0 = each metric's protocol (parzen, fid, kid, is:
       10,000; modes: 2,500; prdc: 5,000; jsd: 100,000).
@@ -271,14 +277,20 @@ class EvalConfig:
 
 @dataclass(frozen=True)
 class RecipeConfig:
-    """A whole recipe: its name, description line and sections.
+    """A whole recipe: its name, description line, catalogue fields and sections.
 
     name: the recipe's name under recipes/ ("toy/ring8"); recipe files leave it out and a run's
       resolved recipe records it, so an export knows where its generator came from.
+    paper: the paper the recipe follows, as `ganzoo recipes` groups by it ("Goodfellow et al.
+      2014, GAN (arXiv 1406.2661)"); expected: the result that paper (or an anchor) reports,
+      in a few words ("Parzen 225 ± 2 (Table 1)"). Data for the catalogue only: neither
+      changes a run, and `--resume` ignores them. The header comment keeps the long form.
     """
 
     name: str = ""
     description: str = ""
+    paper: str = ""
+    expected: str = ""
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
@@ -324,6 +336,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.generator.batch_norm_momentum": (0, 1, False),
     "model.generator.output_init_range": (0, None, True),
     "model.generator.output_sparse_init": (0, None, True),
+    "model.generator.hidden_keep": (0, 1, False),
     "model.generator.max_column_norm": (0, None, True),
     "model.generator.filters": (1, None, True),
     "model.discriminator.units": (1, None, True),

@@ -236,4 +236,4 @@ def what_decides_the_weights(config):
                                 steps_per_execution=0,
                                 jit_compile=config.train.jit_compile if dropout else False)
     return dataclasses.replace(resolve_paths(config), train=train, eval=type(config.eval)(),
-                               name="", description="")
+                               name="", description="", paper="", expected="")

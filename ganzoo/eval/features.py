@@ -110,6 +110,7 @@ class InceptionExtractor:
         outputs = [model.get_layer("avg_pool").output, model.output] if top else [model.output]
         self.model = keras.Model(model.inputs, outputs)
         self.has_probabilities = top
+        self.weights = Path(weights) if weights else None  # keys cached floors (eval/floors.py)
         self.name = f"Keras InceptionV3 ({Path(weights).name if weights else 'random weights'})"
 
     def features_and_probabilities(self, images, batch_size=50, verbose=False):

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from ganzoo import runs
 from ganzoo.data import recipe_examples
+from ganzoo.eval.floors import SUFFIX as FLOOR
 from ganzoo.eval.metrics import (EvalError, Result, check_metrics, evaluate, needed_splits,
                                  prepare_extractor)
 
@@ -160,32 +161,40 @@ def write_scalars(log_dir, results, step):
 
 
 def headline(name, values):
-    """One metric's values in a few words."""
-    v = values
+    """One metric's values in a few words, each real-vs-real floor (`fid_floor`, ...) beside its
+    value: '2.777 (real vs real 0.9123)'."""
+    floor = {key[:-len(FLOOR)]: value for key, value in values.items() if key.endswith(FLOOR)}
+    v = {key: value for key, value in values.items() if not key.endswith(FLOOR)}
+
+    def beside(key):
+        return f" (real vs real {floor[key]:.4g})" if floor.get(key) is not None else ""
+
     if name == "parzen":
         return f"{v['parzen_ll']:.2f} ± {v['parzen_se']:.2f} (sigma {v['parzen_sigma']:.4g})"
     if name == "modes":
         return (f"{v['modes']} modes, {v['high_quality']:.1%} high quality, "
                 f"reverse KL {v['reverse_kl']:.3f}")
     if name in ("kid", "is"):
-        return f"{v[name]:.4g} ± {v[name + '_std']:.2g}"
+        return f"{v[name]:.4g} ± {v[name + '_std']:.2g}" + beside(name)
     if len(v) == 1:
-        return f"{next(iter(v.values())):.4g}"
-    return ", ".join(f"{key} {value:.3f}" for key, value in v.items())
+        key, value = next(iter(v.items()))
+        return f"{value:.4g}" + beside(key)
+    return ", ".join(f"{key} {value:.3f}" + beside(key) for key, value in v.items())
 
 
 def protocol_note(protocol):
     """'10000 samples vs 10000 test images; <extractor>; <details>'."""
     reference = protocol.get("reference")
     parts = [f"{protocol['samples']} samples" + (f" vs {reference}" if reference else "")]
-    parts += [protocol[key] for key in ("extractor", "details") if protocol.get(key)]
+    parts += [protocol[key] for key in ("extractor", "details", "floor") if protocol.get(key)]
     return "; ".join(parts)
 
 
 def format_table(report, names):
     """The text table `ganzoo eval` prints: metric, value, protocol."""
     checkpoint = report["checkpoint"]
-    rows = [(name, headline(name, {key: report[key] for key in value_keys(report, name)}),
+    rows = [(name, headline(name, {key: report[key]
+                                   for key in with_floors(report, value_keys(report, name))}),
              protocol_note(report["protocol"][name])) for name in names]
     widths = [max(len(row[i]) for row in rows + [("metric", "value", "")]) for i in (0, 1)]
     head = f"checkpoint: epoch {checkpoint['epoch']}, step {checkpoint['step']}"
@@ -199,7 +208,7 @@ def format_table(report, names):
     for name in names:
         keys = value_keys(report, name)
         if keys and all(key in recorded for key in keys):
-            values = {key: recorded[key] for key in keys}
+            values = {key: recorded[key] for key in with_floors(recorded, keys)}
             lines.append(f"{'':<{widths[0]}}  at export: {headline(name, values)}")
     return "\n".join(lines)
 
@@ -208,7 +217,13 @@ VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "modes": ("modes", "high_quality", "reverse_kl"), "jsd": ("jsd",), "fid": ("fid",),
               "kid": ("kid", "kid_std"), "is": ("is", "is_std"),
               "prdc": ("precision", "recall", "density", "coverage"),
-              "class_accuracy": ("class_accuracy",)}  # per class in the JSON
+              "class_accuracy": ("class_accuracy",),  # per class in the JSON
+              "intra_fid": ("intra_fid",)}  # per class in the JSON
+
+
+def with_floors(report, keys):
+    """`keys` and, where `report` has them, their real-vs-real floors (`fid` -> `fid_floor`)."""
+    return [*keys, *(key + FLOOR for key in keys if key + FLOOR in report)]
 
 
 def value_keys(report, name):
