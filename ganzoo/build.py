@@ -55,7 +55,7 @@ def build_gan(recipe, strategy=None, with_data=True):
                                                          seed=train.seed, **options)
             discriminator = architecture.build_discriminator(
                 model, family.discriminator_input_shape(recipe.data_shape, recipe),
-                seed=train.seed + 1, **options)
+                seed=train.seed + 1, **family.discriminator_options(recipe))
         except ValueError as error:
             raise RecipeError(f"{recipe.path}: {error}") from None
         gan = family(

@@ -85,8 +85,10 @@ class TensorBoardLogger(keras.callbacks.Callback):
     """Scalars every `log_every` steps, the recipe's hparams, and pictures every epoch.
 
     Pictures: for images, Figure 2 (samples from a fixed z with each row's nearest training
-    example) and Figure 3 (latent interpolations); for 2-D toys, data against samples; for
-    1-D, Figure 1 (p_data, p_g and D(x)).
+    example) and Figure 3 (latent interpolations), laid out by the family's `grid_inputs` (a
+    conditional model: one row per class, the same z down each column, and the first
+    interpolation path in every class); for 2-D toys, data against samples; for 1-D, Figure 1
+    (p_data, p_g and D(x)).
     """
 
     def __init__(self, recipe, run_dir):
@@ -152,8 +154,11 @@ class TensorBoardLogger(keras.callbacks.Callback):
         generator, inputs = self.model.generator, self.model.inference_inputs
         data = resident_examples(recipe_examples(self.recipe, "train"))
         if self.recipe.dataset.kind == "image":
-            samples = generator.predict(inputs(self.fixed_z["grid"]), verbose=0)
-            line = generator.predict(inputs(self.fixed_z["interpolation"]), verbose=0)
+            # The family lays out the grid (a conditional one: a row per class, a z per column).
+            grid_inputs = self.model.grid_inputs
+            samples = generator.predict(grid_inputs(self.fixed_z["grid"], GRID_COLUMNS), verbose=0)
+            line = generator.predict(grid_inputs(self.fixed_z["interpolation"],
+                                                 INTERPOLATION_STEPS), verbose=0)
             value_range = PIXEL_RANGES.get(self.recipe.data.preprocess)  # None: gcn
             return {
                 "samples": plots.figure2(samples, data, GRID_COLUMNS, value_range),

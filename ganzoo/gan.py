@@ -18,7 +18,9 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     players()                           each player's variables (a BiGAN's encoder joins G)
     discriminator_input_shape(...)      D's input shape for a data shape (PacGAN packs)
     network_options(recipe)             what both network builders take (a label's classes)
+    discriminator_options(recipe)       what D's builder takes (default: network_options)
     inference_inputs(z)                 what G takes outside training (z, or z and labels)
+    grid_inputs(z, columns)             what G takes for a picture `columns` wide (TensorBoard's)
 
 Batches are dicts ({"x": ..., "label": ...}); the dataset yields a tuple of k of them per step.
 
@@ -97,6 +99,12 @@ class GAN(keras.Model):
         return {}
 
     @classmethod
+    def discriminator_options(cls, recipe):
+        """Keyword arguments for the discriminator builder: `network_options` unless a family
+        builds D otherwise (AC-GAN's D takes no label and gains a class head)."""
+        return cls.network_options(recipe)
+
+    @classmethod
     def discriminator_input_shape(cls, data_shape, recipe):
         """The shape of one input of D for data of `data_shape`."""
         return tuple(data_shape)
@@ -108,6 +116,11 @@ class GAN(keras.Model):
             raise GanzooError(f"--label {label}: this model's family ({type(self).__name__}) "
                               f"takes no label")
         return z
+
+    def grid_inputs(self, z, columns):
+        """What G takes for a picture of samples `columns` wide, filled row by row from the
+        latent codes `z`: here one sample per code (a conditional family lays out its classes)."""
+        return self.inference_inputs(z)
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Set the two optimizers and build them now, inside the current strategy scope.

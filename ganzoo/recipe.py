@@ -315,8 +315,13 @@ def check_streamed_data_keys(data, where):
 DCGAN_ONLY = {"discriminator": ("filters", "batch_norm", "batch_norm_momentum"),
               "generator": ("filters",)}
 NOT_DCGAN = {"generator": ("units", "activations", "hidden_bias", "output_init_range",
-                           "output_bias", "max_column_norm"),
+                           "output_bias", "hidden_keep", "max_column_norm"),
              "discriminator": ("units", "pieces", "input_keep", "hidden_keep", "max_column_norm")}
+# Architectures whose layer widths are their paper's (ganzoo/models/<module>.py): the keys that
+# would size or shape those layers are refused, not ignored.
+FIXED_LAYERS = {"mirza2014": {"generator": ("units", "activations", "hidden_bias", "batch_norm",
+                                            "batch_norm_momentum"),
+                              "discriminator": ("units", "pieces")}}
 
 
 def check_architecture_keys(model, where):
@@ -329,6 +334,13 @@ def check_architecture_keys(model, where):
                 which = "does not apply to" if dcgan else "applies only to"
                 raise RecipeError(f"{where}: [model.{net}].{key} {which} the 'dcgan' "
                                   f"architecture (here {model.architecture!r}); leave it out")
+    for net, keys in FIXED_LAYERS.get(model.architecture, {}).items():
+        config, defaults = getattr(model, net), getattr(schema.ModelConfig(), net)
+        for key in keys:
+            if getattr(config, key) != getattr(defaults, key):
+                raise RecipeError(f"{where}: [model.{net}].{key} does not apply to the "
+                                  f"{model.architecture!r} architecture, whose layers are its "
+                                  f"paper's (ganzoo/models/); leave it out")
 
 
 def dump_toml(config):

@@ -60,6 +60,7 @@ FAMILIES = Registry("family", {
     "vanilla": "ganzoo.gan:GAN",
     "pacgan": "ganzoo.families.pacgan:PacGAN",
     "conditional": "ganzoo.families.conditional:ConditionalGAN",
+    "acgan": "ganzoo.families.acgan:ACGAN",
 })
 
 # Network builders (`build_generator`, `build_discriminator`): [model].architecture.
@@ -67,6 +68,7 @@ ARCHITECTURES = Registry("architecture", {
     "mlp": "ganzoo.models.mlp",
     "goodfellow2014_cifar10_conv": "ganzoo.models.conv",
     "dcgan": "ganzoo.models.dcgan",
+    "mirza2014": "ganzoo.models.mirza",
 })
 
 # Evaluation metrics (`ganzoo eval --metrics`, [eval].metrics).
@@ -79,6 +81,7 @@ METRICS = Registry("metric", {
     "is": "ganzoo.eval.metrics:is_metric",
     "prdc": "ganzoo.eval.metrics:prdc_metric",
     "class_accuracy": "ganzoo.eval.metrics:class_accuracy_metric",
+    "intra_fid": "ganzoo.eval.metrics:intra_fid_metric",
 })
 
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")

@@ -86,6 +86,10 @@ CONTRACT_CASES = {
     "conditional": {"model.family": "conditional"},
     # DCGAN's conv nets with batch norm in G and D, synchronised: replicas equal one device.
     "dcgan": {"recipe": "dcgan2015/mnist"},
+    # AC-GAN's recipe: DCGAN nets, D's class head, fake classes from their own noise stream.
+    "acgan": {"recipe": "acgan2017/mnist"},
+    # Mirza & Osindero's conditional MNIST nets (label branches, the paper's dropout in G and D).
+    "mirza2014": {"recipe": "mirza2014/mnist"},
 }
 # The dcgan case with per-replica batch norm: 2 replicas must then differ from one device.
 PER_REPLICA_CASES = {"dcgan_per_replica_bn": ("dcgan", {"model.generator.batch_norm": "batch",
@@ -98,6 +102,13 @@ CONTRACT_BASES = {
     "dcgan2015/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
                         "data.train": [0, 1024], "model.latent_dim": 8,
                         "model.generator.filters": 4, "model.discriminator.filters": 4},
+    # The same, without the recipe's evaluation during training (it needs a trained classifier).
+    "acgan2017/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                        "data.train": [0, 1024], "model.latent_dim": 8,
+                        "model.generator.filters": 4, "model.discriminator.filters": 4,
+                        "eval.every": 0},
+    "mirza2014/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                        "data.train": [0, 1024], "model.latent_dim": 8, "eval.every": 0},
 }
 
 

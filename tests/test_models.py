@@ -9,7 +9,9 @@ from ganzoo.config import DiscriminatorConfig, GeneratorConfig, ModelConfig
 from ganzoo.models import Maxout, MaxoutConv2D
 from ganzoo.registry import ARCHITECTURES
 
-SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3), "dcgan": (28, 28, 1)}
+SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3), "dcgan": (28, 28, 1),
+          "mirza2014": (28, 28, 1)}
+CONDITIONAL_ONLY = {"mirza2014": 3}  # architectures whose nets always take a label: its classes
 
 
 def tiny_config(architecture):
@@ -27,18 +29,24 @@ def tiny_config(architecture):
 def test_shapes_ranges_and_save_load(architecture, tmp_path):
     config, shape = tiny_config(architecture), SHAPES[architecture]
     module = ARCHITECTURES.get(architecture)
-    generator = module.build_generator(config, shape)
-    discriminator = module.build_discriminator(config, shape)
+    classes = CONDITIONAL_ONLY.get(architecture, 0)
+    options = {"classes": classes} if classes else {}
+    generator = module.build_generator(config, shape, **options)
+    discriminator = module.build_discriminator(config, shape, **options)
     z = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
-    samples = generator.predict(z, verbose=0)
+
+    def labelled(name, x):  # a conditional-only net's inputs: x or z, and three labels
+        return {name: x, "label": np.arange(3, dtype=np.int64) % classes} if classes else x
+
+    samples = generator.predict(labelled("z", z), verbose=0)
     assert samples.shape == (3,) + shape
     assert samples.min() >= 0.0 and samples.max() <= 1.0
-    assert discriminator.predict(samples, verbose=0).shape == (3, 1)
+    assert discriminator.predict(labelled("x", samples), verbose=0).shape == (3, 1)
     for model in (generator, discriminator):
         path = tmp_path / f"{model.name}.keras"
         model.save(path)
         again = keras.models.load_model(path)
-        inputs = z if model is generator else samples
+        inputs = labelled("z", z) if model is generator else labelled("x", samples)
         np.testing.assert_allclose(again.predict(inputs, verbose=0), model.predict(inputs, verbose=0), rtol=1e-6)
 
 

@@ -55,11 +55,13 @@ def test_every_recipe_loads_and_builds(name, tmp_path):
     assert recipe.config.description
     assert recipe.train.epochs >= 1 and recipe.train.batch_size >= 1
     gan = build_gan(recipe, with_data=False)
-    z = gan.prior.sample(12, np.array([0, 0]))
-    samples = gan.generator(z)
+    z = gan.prior.sample(12, np.array([0, 0])).numpy()
+    samples = gan.generator(gan.inference_inputs(z))  # z, or z and labels (conditional)
     assert tuple(samples.shape) == (12,) + recipe.data_shape
-    # What D is shown: 12 samples, or 12 / m packs of them (PacGAN).
-    assert tuple(gan.discriminate({"x": samples}).shape) == (12 // recipe.model.pack, 1)
+    # What D is shown: 12 samples, or 12 / m packs of them (PacGAN); its real/fake output.
+    batch = {"x": np.asarray(samples), "label": np.zeros(12, np.int64)}
+    logits = gan.discriminator_fn(gan.discriminator_inputs(batch))
+    assert tuple(logits.shape) == (12 // recipe.model.pack, 1)
 
 
 def test_resolved_recipe_round_trips(tmp_path):

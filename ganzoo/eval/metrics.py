@@ -20,7 +20,7 @@ from ganzoo.data import recipe_examples
 from ganzoo.data.images import PIXEL_RANGES
 from ganzoo.data.toy import density, mode_centres, standard_std
 from ganzoo.errors import GanzooError
-from ganzoo.eval import frechet, modes, parzen, prdc
+from ganzoo.eval import floors, frechet, modes, parzen, prdc
 from ganzoo.eval.features import make_extractor
 from ganzoo.families.conditional import cycling_labels
 
@@ -153,17 +153,27 @@ def jsd_metric(evaluation):
 def fid_metric(evaluation):
     """Frechet distance between Gaussians fitted to the two feature sets (Heusel et al. 2017)."""
     fake, real, protocol = evaluation.feature_pair(10_000)
-    fid = frechet.frechet_distance(*frechet.feature_statistics(fake[0]),
-                                   *frechet.feature_statistics(real[0]))
-    return Result({"fid": fid}, protocol)
+    return with_floor(evaluation, "fid", Result(fid_values(fake[0], real[0]), protocol), fid_values)
+
+
+def fid_values(fake, real):
+    """{"fid": the Frechet distance} of two feature sets."""
+    return {"fid": frechet.frechet_distance(*frechet.feature_statistics(fake),
+                                            *frechet.feature_statistics(real))}
 
 
 def kid_metric(evaluation):
     """Kernel inception distance (Binkowski et al. 2018): mean and std over 100 subsets."""
     fake, real, protocol = evaluation.feature_pair(10_000)
-    mean, std = frechet.kernel_inception_distance(fake[0], real[0])
     protocol["details"] = "100 subsets of min(1000, counts) rows, cubic kernel"
-    return Result({"kid": mean, "kid_std": std}, protocol)
+    return with_floor(evaluation, "kid", Result(kid_values(fake[0], real[0]), protocol),
+                      kid_values)
+
+
+def kid_values(fake, real):
+    """{"kid": mean, "kid_std": std over the subsets} of two feature sets."""
+    mean, std = frechet.kernel_inception_distance(fake, real)
+    return {"kid": mean, "kid_std": std}
 
 
 def is_metric(evaluation):
@@ -182,10 +192,31 @@ def is_metric(evaluation):
 def prdc_metric(evaluation):
     """Precision and recall (k = 3) and density and coverage (k = 5): `prdc.py`."""
     fake, real, protocol = evaluation.feature_pair(5_000)
-    values = prdc.precision_recall(real[0], fake[0], nearest_k=3)
-    values.update(prdc.density_coverage(real[0], fake[0], nearest_k=5))
     protocol["details"] = "precision/recall k = 3, density/coverage k = 5"
-    return Result(values, protocol)
+    return with_floor(evaluation, "prdc", Result(prdc_values(fake[0], real[0]), protocol),
+                      prdc_values)
+
+
+def prdc_values(fake, real):
+    """Precision, recall (k = 3), density and coverage (k = 5) of `fake` against `real`."""
+    values = prdc.precision_recall(real, fake, nearest_k=3)
+    values.update(prdc.density_coverage(real, fake, nearest_k=5))
+    return values
+
+
+# The values of each feature metric that get a real-vs-real floor (`ganzoo.eval.floors`).
+FLOOR_KEYS = {"fid": ("fid",), "kid": ("kid",),
+              "prdc": ("precision", "recall", "density", "coverage")}
+
+
+def with_floor(evaluation, metric, result, values_of):
+    """`result` with `<key>_floor` values beside its own: `values_of` on real training images
+    against the same test images, same count and extractor (cached: `ganzoo.eval.floors`)."""
+    values, note = floors.real_floor(evaluation, metric, result.protocol["samples"], values_of,
+                                     FLOOR_KEYS[metric])
+    result.values.update(values)
+    result.protocol["floor"] = note
+    return result
 
 
 def class_accuracy_metric(evaluation):
@@ -226,6 +257,50 @@ def per_class_accuracy(predicted, asked, classes):
     return {"class_accuracy": float(np.mean(list(per_class.values()))), **per_class}
 
 
+def intra_fid_metric(evaluation):
+    """Intra-class FID (Miyato & Koyama 2018, arXiv 1802.05637): for each class c, the Frechet
+    distance between the samples asked for class c and the test images of class c, on the
+    extractor's features; the mean over classes and each class's. Labels cycle as for
+    class_accuracy, so a run and its export draw the same samples."""
+    recipe = evaluation.recipe
+    require_conditional(recipe, "intra_fid")
+    classes = recipe.dataset.classes
+    count = evaluation.count(1_000 * classes)
+    fake = evaluation.extract("generated", evaluation.generate(count))[0]
+    test = recipe_examples(recipe, "test")
+    if getattr(test, "labels", None) is None:
+        raise EvalError(f"intra_fid needs the labels of the {recipe.data.name} test images; "
+                        "this split has none")
+    real = evaluation.extract("test", test.subset(len(test)))[0]
+    values = intra_class_fid(fake, cycling_labels(count, classes), real,
+                             np.asarray(test.labels[:len(real)]), classes)
+    return Result(values, {"samples": count, "reference": f"{len(real)} test images, by class",
+                           "extractor": evaluation.extractor.name,
+                           "details": f"{count // classes} samples per class, labels cycling; "
+                                      f"FID within each class, then the mean"})
+
+
+def intra_class_fid(fake, fake_labels, real, real_labels, classes):
+    """{"intra_fid": mean over classes, "intra_fid_<c>": the FID between the rows of `fake` and
+    of `real` (features) whose labels are c}."""
+    per_class = {}
+    for c in range(classes):
+        ours, theirs = fake[fake_labels == c], real[real_labels == c]
+        if min(len(ours), len(theirs)) < 2:
+            raise EvalError(f"intra_fid needs at least 2 samples and 2 test images of each class; "
+                            f"class {c} has {len(ours)} and {len(theirs)} (raise --samples)")
+        per_class[f"intra_fid_{c}"] = frechet.frechet_distance(
+            *frechet.feature_statistics(ours), *frechet.feature_statistics(theirs))
+    return {"intra_fid": float(np.mean(list(per_class.values()))), **per_class}
+
+
+def require_conditional(recipe, name):
+    """A one-line EvalError unless the recipe's family gives G a label (a conditional one)."""
+    if not registry.FAMILIES.get(recipe.model.family).conditional:
+        raise EvalError(f"metric {name!r} needs a conditional family, not "
+                        f"{recipe.model.family!r}: G must take a class label")
+
+
 # The metric names are ganzoo.registry.METRICS. APPLIES_TO: the datasets each is defined for.
 METRICS = registry.METRICS
 FEATURE_METRICS = ("fid", "kid", "is", "prdc")
@@ -237,8 +312,10 @@ APPLIES_TO = {
     **{name: IMAGE_DATASETS for name in FEATURE_METRICS},
     # A conditional family's: datasets with classes a sample can be checked against.
     "class_accuracy": ("ring8", "grid25", "mnist", "fashion_mnist"),
+    # Labelled test images to compare each class's samples with.
+    "intra_fid": ("mnist", "fashion_mnist", "cifar10"),
 }
-CONDITIONAL_METRICS = ("class_accuracy",)
+CONDITIONAL_METRICS = ("class_accuracy", "intra_fid")
 
 
 def applicable_metrics(dataset, conditional=False):
@@ -284,4 +361,8 @@ def evaluate(gan, recipe, names, samples=0, seed=0, extractor=None, verbose=Fals
 def needed_splits(names):
     """The data splits the metrics `names` read, so a missing file is reported before work."""
     splits = {"validation", "test"} if "parzen" in names else set()
-    return sorted(splits | ({"test"} if set(names) & set(FEATURE_METRICS) else set()))
+    if "intra_fid" in names:
+        splits.add("test")
+    if set(names) & set(FEATURE_METRICS):
+        splits |= {"test", "train"} if set(names) & set(FLOOR_KEYS) else {"test"}
+    return sorted(splits)

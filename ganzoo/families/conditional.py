@@ -3,8 +3,9 @@ class label, so G learns p(x | y) and can be asked for a class.
 
 The label of a fake example is the label of the real example it stands beside in the batch, so
 the classes of G's samples follow the data's; both networks take the label as an int64 input
-(`ganzoo.models.mlp.with_label`), which the export's signatures then take too. At inference
-(TensorBoard's pictures, `ganzoo eval`) the labels cycle through the classes.
+(`ganzoo.models.mlp.with_label`, `ganzoo.models.mirza`), which the export's signatures then take
+too. At inference (`ganzoo eval`, sampling) the labels cycle through the classes; TensorBoard's
+pictures show one row per class with the same z down each column (`grid_inputs`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,23 @@ class ConditionalGAN(GAN):
             raise GanzooError(f"--label {label}: must be in [0, {self.classes}), the classes "
                               f"this model was trained on")
         return {"z": z, "label": np.full(len(z), label, np.int64)}
+
+    def grid_inputs(self, z, columns):
+        """One row per class, one code per column (`class_grid`), as the paper's Figure 2."""
+        return class_grid(z, self.classes, columns)
+
+
+def class_grid(z, classes, columns):
+    """G's inputs for a picture of `classes` rows and `columns` columns, row by row: row r asks
+    for class r, and every sample of column j takes the code z[j], so a row shows what the label
+    does and a column what the code does (Mirza & Osindero's Figure 2: "each row is conditioned
+    on one label and each column is a different generated sample"). Uses z[:columns]."""
+    z = np.asarray(z)
+    if len(z) < columns:
+        raise ValueError(f"a grid {columns} columns wide needs {columns} latent codes, "
+                         f"not {len(z)}")
+    return {"z": np.tile(z[:columns], (classes, 1)),
+            "label": np.repeat(np.arange(classes, dtype=np.int64), columns)}
 
 
 def cycling_labels(count, classes):

@@ -13,7 +13,9 @@ the statistics across replicas, see `ganzoo.models.mlp.batch_norm`) on every lay
 its output and every layer of D but its first and its logit; a normalised layer has no bias.
 
 With `classes` (a conditional family) G joins the one-hot label to z, and D joins it to the
-image as `classes` constant feature maps, as conditional DCGANs do.
+image as `classes` constant feature maps, as conditional DCGANs do. With `auxiliary_classes`
+(AC-GAN, Odena et al. 2017) D takes no label and outputs a dict: the real/fake `logit` and K
+`class_logits` (`ganzoo.models.mlp.outputs_with_class_head`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import keras
 
 from ganzoo.models.layers import CheckLabels
-from ganzoo.models.mlp import batch_norm, uniform_init, with_label
+from ganzoo.models.mlp import batch_norm, outputs_with_class_head, uniform_init, with_label
 from ganzoo.models.normalization import SpectralNormSelection
 
 # Image size -> side of G's first feature map (and of D's last); each layer between doubles it.
@@ -64,10 +66,12 @@ def relu_block(config, h, normalized, i):
     return keras.layers.ReLU(name=f"relu_{i}")(h)
 
 
-def build_discriminator(model, input_shape, seed=0, classes=0):
+def build_discriminator(model, input_shape, seed=0, classes=0, auxiliary_classes=0):
     """x (and a label) -> stride-2 convolutions, LeakyReLU(0.2), batch norm on all but the
-    first -> a [batch, 1] logit. `input_shape` is one input's (a PacGAN pack has m * C
-    channels); the layers named `conv_i` and `logit` can be spectrally normalised."""
+    first -> a [batch, 1] logit; with `auxiliary_classes`, {"logit", "class_logits": [batch,
+    K]} from the same features. `input_shape` is one input's (a PacGAN pack has m * C
+    channels); the layers named `conv_i`, `logit` and `class_logits` can be spectrally
+    normalised."""
     config = model.discriminator
     side, doublings = layout(input_shape)
     normalized = config.batch_norm != "none"
@@ -86,7 +90,8 @@ def build_discriminator(model, input_shape, seed=0, classes=0):
         h = keras.layers.LeakyReLU(LEAKY_SLOPE, name=f"leaky_relu_{i}")(h)
     h = keras.layers.Flatten(name="flatten")(h)
     logit = normalize(keras.layers.Dense(1, kernel_initializer=init(100), name="logit"))(h)
-    discriminator = keras.Model(inputs, logit, name="discriminator")
+    outputs = outputs_with_class_head(logit, h, auxiliary_classes, normalize, init(101))
+    discriminator = keras.Model(inputs, outputs, name="discriminator")
     normalize.check(discriminator)
     return discriminator
 

@@ -110,7 +110,8 @@ def build_stacked_generator(model, upper, seed=0):
 def hidden_layers(config, z, seed):
     """The generator's fully connected hidden layers, each with its activation and start bias;
     with `batch_norm`, Dense (no bias: the normalisation's offset takes its place), batch norm,
-    then the activation, as PacGAN's and DCGAN's generators."""
+    then the activation, as PacGAN's and DCGAN's generators; then dropout when `hidden_keep`
+    < 1 (none in the paper's nets; Mirza & Osindero's generator: 0.5)."""
     h = z
     normalized = config.batch_norm != "none"
     for i, (units, activation) in enumerate(zip(config.units, config.activations)):
@@ -126,6 +127,8 @@ def hidden_layers(config, z, seed):
         if normalized:
             h = batch_norm(config, f"batch_norm_{i}")(h)
             h = keras.layers.Activation(activation, name=f"activation_{i}")(h)
+        if config.hidden_keep < 1:
+            h = Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
     return h
 
 
@@ -137,10 +140,11 @@ def batch_norm(config, name):
                                            synchronized=config.batch_norm == "sync", name=name)
 
 
-def build_discriminator(model, input_shape, seed=0, classes=0):
+def build_discriminator(model, input_shape, seed=0, classes=0, auxiliary_classes=0):
     """The paper's maxout discriminator; returns a [batch, 1] logit of "x is real" (or a
     critic's value). `input_shape` is one input's (a PacGAN pack's, for packed families); with
-    `classes`, D also takes the int64 `label`, one-hot and joined to x after its dropout."""
+    `classes`, D also takes the int64 `label`, one-hot and joined to x after its dropout; with
+    `auxiliary_classes` (AC-GAN), D returns {"logit", "class_logits"}."""
     config = model.discriminator
     normalize = SpectralNormSelection(config.spectral_norm)
     x = keras.Input(tuple(input_shape), name="x")
@@ -157,9 +161,25 @@ def build_discriminator(model, input_shape, seed=0, classes=0):
         kernel_constraint=column_norm(config.max_column_norm),
         name="logit",
     ))(h)
-    discriminator = keras.Model(inputs, logit, name="discriminator")
+    outputs = outputs_with_class_head(
+        logit, h, auxiliary_classes, normalize,
+        uniform_init(config.init_range, seed + 101, config.init_std))
+    discriminator = keras.Model(inputs, outputs, name="discriminator")
     normalize.check(discriminator)
     return discriminator
+
+
+def outputs_with_class_head(logit, features, classes, normalize, kernel_initializer):
+    """D's outputs: the `logit` alone, or with `classes` also an auxiliary classifier on the
+    same features, {"logit": [batch, 1], "class_logits": [batch, classes]} (AC-GAN's D, Odena
+    et al. 2017, arXiv 1610.09585: one trunk, a source head and a class head)."""
+    if not classes:
+        return logit
+    if classes < 2:
+        raise ValueError(f"an auxiliary classifier needs at least 2 classes, not {classes}")
+    class_logits = normalize(keras.layers.Dense(classes, kernel_initializer=kernel_initializer,
+                                                name="class_logits"))(features)
+    return {"logit": logit, "class_logits": class_logits}
 
 
 def hidden_layer(config, units, seed, name):
