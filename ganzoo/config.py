@@ -50,6 +50,9 @@ class DataConfig:
     labels: `subfolders` labels a folder's images by their sub-folder of `path` (the sorted
       names are classes 0..K-1); `none` leaves them unlabelled. A tfds:NAME dataset's label
       is its ClassLabel feature, when it has one.
+    labelled: how many training examples keep their label for a semi-supervised family
+      (`semi_supervised`), labelled / classes of each class, drawn once from [train].seed
+      (`ganzoo.data.labelled`); each step then also gets a minibatch of them. 0 = off.
     """
 
     name: str = ""
@@ -65,6 +68,7 @@ class DataConfig:
     image_size: int = 0
     channels: int = 0
     labels: str = "none"
+    labelled: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,12 @@ class DiscriminatorConfig:
       at each later one (64 on 28x28: 14x14x64 -> 7x7x128 -> logit). Only for `dcgan`.
     batch_norm, batch_norm_momentum: as the generator's, on every `dcgan` layer but the first
       and the logit (DCGAN's rule); only for `dcgan`.
+    join_latent: the `bigan` family's D judges (x, z) pairs: z is concatenated to the input
+      of hidden layer `join_latent` (0: joined to x at the input; 1: after the first layer,
+      as jeffdonahue/bigan's mnist_mlp adds z there). Only for family `bigan`.
+    input_noise / hidden_noise: the stddev of the Gaussian noise added in training to the
+      input and to every later layer's input (the Improved GAN's 0.3 and 0.5); only for
+      `salimans2016`. 0 = off.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
@@ -149,6 +159,25 @@ class DiscriminatorConfig:
     filters: int = 64
     batch_norm: str = "none"
     batch_norm_momentum: float = 0.99
+    join_latent: int = 0
+    input_noise: float = 0.0
+    hidden_noise: float = 0.0
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """The encoder E: x -> z of the `bigan` family (Donahue et al. 2016; Dumoulin et al. 2016),
+    an MLP built like the `mlp` generator's hidden layers (same keys, same meaning), then a
+    layer of latent_dim units with the `output` activation. Only for family `bigan`.
+    """
+
+    units: list[int] = field(default_factory=lambda: [128, 128])
+    activations: list[str] = field(default_factory=lambda: ["relu", "relu"])
+    init_range: float = 0.0
+    init_std: float = 0.0
+    batch_norm: str = "none"
+    batch_norm_momentum: float = 0.99
+    output: str = "linear"
 
 
 @dataclass(frozen=True)
@@ -160,12 +189,16 @@ class ModelConfig:
       Osindero 2014: G and D take each example's label; a labelled dataset and `mlp`,
       `dcgan` or `mirza2014` nets) or `acgan` (Odena et al. 2017: G takes a label drawn
       uniformly, D classifies its input through an auxiliary head; a labelled dataset and
-      `mlp` or `dcgan` nets).
+      `mlp` or `dcgan` nets) or `bigan` (BiGAN / ALI: an encoder E [model.encoder] trains
+      with G, D judges (x, E(x)) against (G(z), z); `mlp` nets) or `semi_supervised`
+      (Salimans et al. 2016: D a K-class classifier of [data].labelled labelled and all the
+      unlabelled examples, G trained by feature matching; `salimans2016` nets).
     pack: samples per pack D sees (PacGAN's m; 1 = no packing, 2-4 in the paper).
     architecture: a name in `ganzoo.registry.ARCHITECTURES`: `mlp` (the paper's fully connected
       nets), `goodfellow2014_cifar10_conv`, `dcgan` (Radford et al. 2015, arXiv 1511.06434:
       28x28, 32x32 or 64x64 images), `mirza2014` (Mirza & Osindero 2014's conditional MNIST
-      nets, label branches of fixed widths; a conditional family only).
+      nets, label branches of fixed widths; a conditional family only), `salimans2016`
+      (the Improved GAN's MNIST nets: weight norm, Gaussian noise in D).
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used
       +-sqrt(3), unit variance); `normal` from N(0, prior_scale^2).
     """
@@ -178,6 +211,7 @@ class ModelConfig:
     prior_scale: float = 1.0
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
 
 
 @dataclass(frozen=True)
@@ -260,7 +294,7 @@ class EvalConfig:
     """Metrics computed during training (`ganzoo.eval.runner`; see docs/evaluation.md).
 
     metrics: names as `ganzoo eval --metrics` takes them (parzen, modes, jsd, fid, kid, is,
-      prdc; class_accuracy and intra_fid for a conditional family); empty means the dataset's
+      prdc; class_accuracy and intra_fid for a conditional family; inference for bigan); empty means the dataset's
       defaults (images: parzen; ring8, grid25: modes; gaussian1d: jsd).
     every: evaluate after every this many epochs (after that epoch's checkpoint); 0 = never.
     samples: generator samples per metric; 0 = each metric's protocol (parzen, fid, kid, is:
@@ -313,6 +347,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "model.generator.output_bias": ("zero", "marginal"),
     "model.generator.batch_norm": ("none", "batch", "sync"),
     "model.discriminator.batch_norm": ("none", "batch", "sync"),
+    "model.encoder.activations": registry.ACTIVATIONS,
+    "model.encoder.output": registry.ACTIVATIONS,
+    "model.encoder.batch_norm": ("none", "batch", "sync"),
     "loss.name": registry.LOSSES.names(),
     "loss.penalties": registry.PENALTIES.names(),  # the table's keys
     "train.update": ("alternating", "simultaneous"),
@@ -327,6 +364,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "data.gcn_scale": (0, None, False),
     "data.num_examples": (1, None, True),
     "data.std": (0, None, True),
+    "data.labelled": (0, None, True),
     "model.pack": (1, None, True),
     "model.latent_dim": (1, None, True),
     "model.prior_scale": (0, None, False),
@@ -348,6 +386,13 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.discriminator.max_column_norm": (0, None, True),
     "model.discriminator.filters": (1, None, True),
     "model.discriminator.batch_norm_momentum": (0, 1, False),
+    "model.discriminator.join_latent": (0, None, True),
+    "model.discriminator.input_noise": (0, 1, True),
+    "model.discriminator.hidden_noise": (0, 1, True),
+    "model.encoder.units": (1, None, True),
+    "model.encoder.init_range": (0, None, True),
+    "model.encoder.init_std": (0, None, True),
+    "model.encoder.batch_norm_momentum": (0, 1, False),
     "train.epochs": (1, None, True),
     "train.batch_size": (1, None, True),
     "train.seed": (0, None, True),

@@ -22,6 +22,12 @@ OUTPUTS for images: `images` uint8 [batch, H, W, C] and `pixels` float32 [batch,
 the data's range; for toy data: `points` float32 [batch, dims]. The signatures follow the
 generator's inputs: every input besides `z` (a conditional generator's `label` int64 [batch])
 is added to both, to the warm-up requests and to `ServedGenerator`, by its name and dtype.
+
+A family may serve more than its generator (`GAN.serving_signatures`: {name: (fn, input
+specs)}): each becomes one more signature of the same SavedModel, with its warm-up request,
+listed in ganzoo.json's `family_signatures`. The `bigan` family's:
+
+    encode            x     float32 [batch, *data shape] (data's range) -> z float32 [batch, latent]
 """
 
 from __future__ import annotations
@@ -74,9 +80,13 @@ def export_run(run_dir, to="exported", name=None, config_base=CONFIG_BASE):
     recipe_name = recipe.name
     name = name or default_name(recipe_name, run_dir)
     extra = extra_input_specs(gan.generator)
+    family_signatures = gan.serving_signatures()  # a BiGAN's `encode`, ...
     metadata = describe(run_dir, recipe, recipe_name, info, gan.prior, name, extra)
-    archive = build_archive(gan.generator, gan.prior, output_kind(recipe), extra)
-    warmup = warmup_inputs(gan.prior.dim, extra)
+    metadata["family_signatures"] = {signature: {spec.name: spec.dtype.name for spec in specs}
+                                     for signature, (_, specs) in family_signatures.items()}
+    archive = build_archive(gan.generator, gan.prior, output_kind(recipe), extra,
+                            family_signatures)
+    warmup = warmup_inputs(gan.prior.dim, extra, family_signatures)
 
     def write(path):
         archive.write_out(str(path), verbose=False)
@@ -175,12 +185,14 @@ def signature_inputs(latent_dim, extra_inputs=()):
     }
 
 
-def build_archive(generator, prior, kind, extra_inputs=()):
+def build_archive(generator, prior, kind, extra_inputs=(), family_signatures=None):
     """A Keras ExportArchive with the `serving_default` and `sample` endpoints.
 
     `extra_inputs`: named tf.TensorSpecs with a batch dimension (a conditional generator's
     `label` int64 [None]) added to both signatures; the generator then gets a dict
-    {"z": z, "label": label, ...} keyed by its inputs' names.
+    {"z": z, "label": label, ...} keyed by its inputs' names. `family_signatures`: what
+    `GAN.serving_signatures` returns, {name: (fn, [named tf.TensorSpec])}, each added as an
+    endpoint of its own after those two (a BiGAN's `encode`).
     """
     import keras
 
@@ -191,6 +203,8 @@ def build_archive(generator, prior, kind, extra_inputs=()):
     for signature, specs in signature_inputs(prior.dim, extra_inputs).items():
         archive.add_endpoint(signature, endpoint(generator, latents[signature], specs, kind),
                              input_signature=specs)
+    for signature, (fn, specs) in (family_signatures or {}).items():
+        archive.add_endpoint(signature, fn, input_signature=specs)
     return archive
 
 
@@ -206,12 +220,16 @@ def endpoint(generator, to_latent, specs, kind):
     return serve
 
 
-def warmup_inputs(latent_dim, extra_inputs=()):
-    """A small batch of zeros for every input of every signature (seed 0 is a valid seed)."""
+def warmup_inputs(latent_dim, extra_inputs=(), family_signatures=None):
+    """A small batch of zeros for every input of every signature (seed 0 is a valid seed),
+    the family's own signatures (`GAN.serving_signatures`) included."""
+    specs_by_signature = {**signature_inputs(latent_dim, extra_inputs),
+                          **{signature: specs for signature, (_, specs)
+                             in (family_signatures or {}).items()}}
     return {
         signature: {spec.name: np.zeros([WARMUP_BATCH] + spec.shape.as_list()[1:],
                                         spec.dtype.as_numpy_dtype) for spec in specs}
-        for signature, specs in signature_inputs(latent_dim, extra_inputs).items()
+        for signature, specs in specs_by_signature.items()
     }
 
 

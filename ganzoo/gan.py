@@ -11,6 +11,7 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     draws(batch, noise, names)          every random tensor of one update, by stream name
     generator_inputs(batch, draws)      what G takes (z; a conditional G adds a label)
     generate(batch, draws)              the fake batch: a dict with "x" (and what D needs)
+    infer(batch)                        the real batch as D sees it (a BiGAN adds z = E(x))
     discriminator_inputs(batch)         what D is shown of a real or fake batch
     discriminator_terms(...)            named scalars summed into D's loss (loss, penalties)
     generator_terms(...)                named scalars summed into G's loss
@@ -21,6 +22,7 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     discriminator_options(recipe)       what D's builder takes (default: network_options)
     inference_inputs(z)                 what G takes outside training (z, or z and labels)
     grid_inputs(z, columns)             what G takes for a picture `columns` wide (TensorBoard's)
+    serving_signatures()                what the export serves besides G ({name: (fn, specs)})
 
 Batches are dicts ({"x": ..., "label": ...}); the dataset yields a tuple of k of them per step.
 
@@ -62,6 +64,7 @@ class GAN(keras.Model):
     """
 
     conditional = False  # whether G takes a class label (class metrics apply)
+    family_metrics = ()  # metrics only this family's runs take (`ganzoo.eval.metrics`)
 
     def __init__(self, generator, discriminator, prior, loss="non_saturating", penalties=None,
                  k=1, update="alternating", seed=0, steps_per_epoch=None, jit_compile=False,
@@ -90,7 +93,10 @@ class GAN(keras.Model):
 
     @classmethod
     def recipe_options(cls, recipe):
-        """Constructor arguments this family reads from a recipe beyond the common ones."""
+        """Constructor arguments this family reads from a recipe beyond the common ones.
+
+        `ganzoo.build.build_gan` calls it inside the strategy scope, so it may build networks
+        of the family's own (a BiGAN's encoder)."""
         return {}
 
     @classmethod
@@ -121,6 +127,12 @@ class GAN(keras.Model):
         """What G takes for a picture of samples `columns` wide, filled row by row from the
         latent codes `z`: here one sample per code (a conditional family lays out its classes)."""
         return self.inference_inputs(z)
+
+    def serving_signatures(self):
+        """Signatures the export serves beside the generator's (`ganzoo.export`): {name: (fn,
+        [named tf.TensorSpec with a batch dimension])}, fn taking one tensor per spec and
+        returning a dict of batch-major outputs; none here (a BiGAN serves `encode`)."""
+        return {}
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Set the two optimizers and build them now, inside the current strategy scope.
@@ -219,16 +231,17 @@ class GAN(keras.Model):
     def terms(self, batch, draws, names):
         """({player: {term: scalar}}, {name: scalar to log}) of one forward pass."""
         fake = self.generate(batch, draws)
-        real_outputs = self.discriminate(batch) if DISCRIMINATOR in names else None
+        real = self.infer(batch)
+        real_outputs = self.discriminate(real) if DISCRIMINATOR in names else None
         fake_outputs = self.discriminate(fake)
         terms, logs = {}, {}
         if DISCRIMINATOR in names:
-            terms[DISCRIMINATOR] = self.discriminator_terms(batch, fake, real_outputs,
+            terms[DISCRIMINATOR] = self.discriminator_terms(real, fake, real_outputs,
                                                             fake_outputs, draws)
             logs.update(terms[DISCRIMINATOR])
             logs.update(self.observations(real_outputs, fake_outputs))
         if GENERATOR in names:
-            terms[GENERATOR] = self.generator_terms(batch, fake, fake_outputs)
+            terms[GENERATOR] = self.generator_terms(real, fake, fake_outputs)
             logs.update(terms[GENERATOR])
         return terms, logs
 
@@ -242,6 +255,11 @@ class GAN(keras.Model):
             for name, (penalty, _) in self.penalties.items():
                 found[name] = penalty.draw(noise, rows)
         return found
+
+    def infer(self, batch):
+        """The real batch as D and the loss terms see it: here `batch` itself; a family that
+        infers something from x adds it (a BiGAN's encoder adds z = E(x))."""
+        return batch
 
     def generator_inputs(self, batch, draws):
         """What G takes for a batch like `batch`: z."""

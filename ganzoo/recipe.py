@@ -226,6 +226,7 @@ def check_consistency(config, where):
         raise RecipeError(f"{where}: [train].batch_size = {train.batch_size} does not divide into "
                           f"packs of [model].pack = {model.pack}; use a multiple of {model.pack}")
     check_architecture_keys(model, where)
+    check_encoder_keys(config, where)
     for net in ("generator", "discriminator"):
         if not getattr(model, net).units:
             raise RecipeError(f"{where}: [model.{net}].units must list at least one layer")
@@ -322,6 +323,37 @@ NOT_DCGAN = {"generator": ("units", "activations", "hidden_bias", "output_init_r
 FIXED_LAYERS = {"mirza2014": {"generator": ("units", "activations", "hidden_bias", "batch_norm",
                                             "batch_norm_momentum"),
                               "discriminator": ("units", "pieces")}}
+
+
+def check_encoder_keys(config, where):
+    """[model.encoder] and [model.discriminator].join_latent: the `bigan` family's, and sound."""
+    model = config.model
+    encoder, defaults = model.encoder, schema.EncoderConfig()
+    if model.family != "bigan":
+        for key in schema.sections(schema.EncoderConfig):
+            if getattr(encoder, key) != getattr(defaults, key):
+                raise RecipeError(f"{where}: [model.encoder].{key} applies only to [model].family "
+                                  f"= 'bigan' (here {model.family!r}); leave it out")
+        if model.discriminator.join_latent:
+            raise RecipeError(f"{where}: [model.discriminator].join_latent applies only to "
+                              f"[model].family = 'bigan' (here {model.family!r}); leave it out")
+        return
+    if model.architecture != "mlp":
+        raise RecipeError(f"{where}: [model].family = 'bigan' needs [model].architecture = 'mlp' "
+                          f"(its encoder and pair discriminator), not {model.architecture!r}")
+    if not encoder.units or len(encoder.activations) != len(encoder.units):
+        raise RecipeError(f"{where}: [model.encoder].activations needs one entry per layer of "
+                          f"units ({len(encoder.units)}, at least 1), not {len(encoder.activations)}")
+    if encoder.init_range > 0 and encoder.init_std > 0:
+        raise RecipeError(f"{where}: [model.encoder] sets both init_range and init_std; choose one")
+    layers = len(model.discriminator.units)
+    if model.discriminator.join_latent > layers - 1:
+        raise RecipeError(f"{where}: [model.discriminator].join_latent = "
+                          f"{model.discriminator.join_latent} is impossible; it must be in "
+                          f"0..{layers - 1} (a hidden layer of D's {layers})")
+    if config.loss.penalties:
+        raise RecipeError(f"{where}: [loss.penalties] are not defined for [model].family = "
+                          f"'bigan' (D judges (x, z) pairs); leave them out")
 
 
 def check_architecture_keys(model, where):

@@ -61,6 +61,8 @@ FAMILIES = Registry("family", {
     "pacgan": "ganzoo.families.pacgan:PacGAN",
     "conditional": "ganzoo.families.conditional:ConditionalGAN",
     "acgan": "ganzoo.families.acgan:ACGAN",
+    "bigan": "ganzoo.families.bigan:BiGAN",
+    "semi_supervised": "ganzoo.families.semi_supervised:SemiSupervisedGAN",
 })
 
 # Network builders (`build_generator`, `build_discriminator`): [model].architecture.
@@ -69,6 +71,7 @@ ARCHITECTURES = Registry("architecture", {
     "goodfellow2014_cifar10_conv": "ganzoo.models.conv",
     "dcgan": "ganzoo.models.dcgan",
     "mirza2014": "ganzoo.models.mirza",
+    "salimans2016": "ganzoo.models.salimans2016",
 })
 
 # Evaluation metrics (`ganzoo eval --metrics`, [eval].metrics).
@@ -82,12 +85,14 @@ METRICS = Registry("metric", {
     "prdc": "ganzoo.eval.metrics:prdc_metric",
     "class_accuracy": "ganzoo.eval.metrics:class_accuracy_metric",
     "intra_fid": "ganzoo.eval.metrics:intra_fid_metric",
+    "test_errors": "ganzoo.eval.metrics:test_errors_metric",
+    "inference": "ganzoo.eval.inference:inference_metric",
 })
 
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")
 OPTIMIZERS = ("sgd", "adam")
 PRIORS = ("uniform", "normal")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "softplus")
 EXTRACTORS = ("auto", "classifier", "inception")
 
 

@@ -18,6 +18,7 @@ from ganzoo import distribute, runs
 from ganzoo.build import build_gan, steps_per_epoch
 from ganzoo.callbacks import default_callbacks
 from ganzoo.data import DataError, recipe_examples, stream_dataset, train_dataset
+from ganzoo.data.labelled import recipe_labelled
 from ganzoo.errors import TrainingDiverged, WorkerLost
 
 # What a collective operation raises when a peer worker dies (its connection resets) or stops
@@ -30,10 +31,11 @@ def dataset(recipe, start_step=0):
     """The endless, seeded stream of training batches; `start_step` resumes it."""
     examples = recipe_examples(recipe, "train")
     train = recipe.train
+    labelled = recipe_labelled(recipe, examples)  # [data].labelled's subset, or None
     if not examples.in_memory:  # a folder or a TFDS dataset by name: read from disk
         return stream_dataset(examples, train.batch_size, train.k, train.seed, start_step)
     return train_dataset(examples.x, train.batch_size, train.k, train.seed,
-                         start_step=start_step, labels=examples.labels)
+                         start_step=start_step, labels=examples.labels, labelled=labelled)
 
 
 def callbacks(recipe, run_dir):

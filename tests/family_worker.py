@@ -38,8 +38,8 @@ def main(out):
         for name, strategy in (("one_device", default), ("mirrored", mirrored)):
             gan = build_gan(recipe, strategy=strategy)
             gan.fit(dataset(recipe), epochs=1, steps_per_epoch=STEPS, verbose=0)
-            np.savez(out / f"{case}-{name}.npz",
-                     *[np.asarray(w) for w in gan.generator.weights + gan.discriminator.weights])
+            # Every network's weights (G, D and a family's own, such as a BiGAN's encoder).
+            np.savez(out / f"{case}-{name}.npz", *[np.asarray(w) for w in gan.weights])
 
 
 if __name__ == "__main__":

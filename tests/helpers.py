@@ -90,6 +90,13 @@ CONTRACT_CASES = {
     "acgan": {"recipe": "acgan2017/mnist"},
     # Mirza & Osindero's conditional MNIST nets (label branches, the paper's dropout in G and D).
     "mirza2014": {"recipe": "mirza2014/mnist"},
+    # BiGAN / ALI: an encoder with synchronised batch norm trains with G; z joins D's 2nd layer.
+    "bigan": {"model.family": "bigan", "model.encoder.units": [16, 16],
+              "model.encoder.activations": ["relu", "relu"], "model.encoder.batch_norm": "sync",
+              "model.discriminator.join_latent": 1},
+    # The Improved GAN's recipe: weight norm and Gaussian noise in D (K class logits and its
+    # features), feature matching for G, a labelled minibatch beside the unlabelled one.
+    "semi_supervised": {"recipe": "salimans2016/mnist_100"},
 }
 # The dcgan case with per-replica batch norm: 2 replicas must then differ from one device.
 PER_REPLICA_CASES = {"dcgan_per_replica_bn": ("dcgan", {"model.generator.batch_norm": "batch",
@@ -109,6 +116,12 @@ CONTRACT_BASES = {
                         "eval.every": 0},
     "mirza2014/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
                         "data.train": [0, 1024], "model.latent_dim": 8, "eval.every": 0},
+    # 20 of the 1,024 training images labelled (2 a class); Parzen's validation split.
+    "salimans2016/mnist_100": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                               "data.train": [0, 1024], "data.validation": [50000, 60000],
+                               "data.labelled": 20, "model.latent_dim": 8,
+                               "model.generator.units": [16, 16],
+                               "model.discriminator.units": [16, 16], "eval.every": 0},
 }
 
 

@@ -85,21 +85,25 @@ def test_each_update_moves_only_its_own_player(case):
     gan = build_gan(recipe)
     batch = next(iter(dataset(recipe)))[0]
     seed = np.array([0, 3], np.int64)
-    g_before, d_before = trainable(gan.generator), trainable(gan.discriminator)
+    g_before, d_before = trainable(gan, GENERATOR), trainable(gan, DISCRIMINATOR)
     gan.update_players((DISCRIMINATOR,), batch, seed)
-    assert same(trainable(gan.generator), g_before)
-    assert not same(trainable(gan.discriminator), d_before)
-    g_before, d_before = trainable(gan.generator), trainable(gan.discriminator)
+    assert same(trainable(gan, GENERATOR), g_before)
+    assert not same(trainable(gan, DISCRIMINATOR), d_before)
+    g_before, d_before = trainable(gan, GENERATOR), trainable(gan, DISCRIMINATOR)
     gan.update_players((GENERATOR,), batch, seed)
-    assert same(trainable(gan.discriminator), d_before)
-    assert not same(trainable(gan.generator), g_before)
+    assert same(trainable(gan, DISCRIMINATOR), d_before)
+    assert not same(trainable(gan, GENERATOR), g_before)
 
 
-def trainable(model):
+def trainable(gan, player):
     # Each update runs both networks in training mode, which moves their state that is not
     # trained: G's batch-norm statistics, D's spectral-norm vector u (as in the papers' code).
-    # What the other player's optimizer trains must not move.
-    return [np.array(w) for w in model.trainable_weights]
+    # What the other player's optimizer trains must not move: its network's trainable weights
+    # and any a family adds to the player (a BiGAN's encoder joins G).
+    network = gan.generator if player == GENERATOR else gan.discriminator
+    variables = {id(v) for v in network.trainable_weights}
+    extra = [v for v in gan.players()[player][1] if id(v) not in variables]
+    return [np.array(w) for w in [*network.trainable_weights, *extra]]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -5,6 +5,7 @@ import textwrap
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import ganzoo
 from ganzoo.build import build_gan
@@ -58,8 +59,9 @@ def test_every_recipe_loads_and_builds(name, tmp_path):
     z = gan.prior.sample(12, np.array([0, 0])).numpy()
     samples = gan.generator(gan.inference_inputs(z))  # z, or z and labels (conditional)
     assert tuple(samples.shape) == (12,) + recipe.data_shape
-    # What D is shown: 12 samples, or 12 / m packs of them (PacGAN); its real/fake output.
-    batch = {"x": np.asarray(samples), "label": np.zeros(12, np.int64)}
+    # What D is shown: 12 samples, or 12 / m packs of them (PacGAN), or (x, E(x)) pairs
+    # (BiGAN: `infer` adds what the family infers from x); its real/fake output.
+    batch = gan.infer({"x": samples, "label": tf.zeros([12], tf.int64)})
     logits = gan.discriminator_fn(gan.discriminator_inputs(batch))
     assert tuple(logits.shape) == (12 // recipe.model.pack, 1)
 

@@ -79,11 +79,12 @@ def resident_examples(examples):
     return examples.x if examples.in_memory else examples.subset(STREAMED_SUBSET)
 
 
-def train_dataset(x, batch_size: int, k: int, seed: int, start_step: int = 0, labels=None):
+def train_dataset(x, batch_size: int, k: int, seed: int, start_step: int = 0, labels=None,
+                  labelled=None):
     """See `ganzoo.data.pipeline.train_dataset` (imported lazily: it needs TensorFlow)."""
     from ganzoo.data.pipeline import train_dataset as build
 
-    return build(x, batch_size, k, seed, start_step, labels=labels)
+    return build(x, batch_size, k, seed, start_step, labels=labels, labelled=labelled)
 
 
 def stream_dataset(examples, batch_size: int, k: int, seed: int, start_step: int = 0,

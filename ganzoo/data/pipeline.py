@@ -24,7 +24,8 @@ _SEED_PAD = tf.constant(498247692, tf.int64)
 
 
 def train_dataset(x: np.ndarray, batch_size: int, k: int, seed: int,
-                  start_step: int = 0, labels: np.ndarray | None = None) -> tf.data.Dataset:
+                  start_step: int = 0, labels: np.ndarray | None = None,
+                  labelled: np.ndarray | None = None) -> tf.data.Dataset:
     """Endless minibatches of rows of `x` (and `labels`), for Keras `fit(..., steps_per_epoch=...)`.
 
     Each element is one training step: a tuple of k dicts, the k discriminator minibatches of
@@ -32,6 +33,11 @@ def train_dataset(x: np.ndarray, batch_size: int, k: int, seed: int,
     plus {"label": int64 [batch_size]} when `labels` is given, drawn by the same shuffle index.
     Under tf.distribute each tensor is split across replicas along axis 0, so batch_size is
     the global batch.
+
+    With `labelled` (indices of rows, a semi-supervised run's labelled subset,
+    `ganzoo.data.labelled`), each minibatch also holds `labelled_x` and `labelled_label`:
+    batch_size rows of that subset, drawn by its own shuffle index over the subset
+    (LABELLED_STREAM), so they too depend on the step only.
 
     Whole steps are gathered at once from `x` held as one tensor (no per-example map), and
     prefetched.
@@ -44,17 +50,32 @@ def train_dataset(x: np.ndarray, batch_size: int, k: int, seed: int,
     columns = {"x": tf.convert_to_tensor(np.asarray(x, dtype=np.float32))}
     if labels is not None:
         columns["label"] = tf.convert_to_tensor(np.asarray(labels, dtype=np.int64))
-    return gathered(columns, n, batch_size, k, seed, start_step)
+    if labelled is not None and (labels is None or len(labelled) < 1):
+        raise ValueError("train_dataset's labelled subset needs labels and at least one index")
+    return gathered(columns, n, batch_size, k, seed, start_step, subset=labelled)
 
 
-def gathered(columns, n, batch_size, k, seed, start_step, finish=None):
+# The first seed element of the labelled subset's shuffle: another permutation than the
+# unlabelled stream's (which uses _SEED_PAD, as tf.random.experimental.index_shuffle).
+LABELLED_STREAM = 1
+
+
+def gathered(columns, n, batch_size, k, seed, start_step, finish=None, subset=None):
     """The stream of rows gathered from tensors held in memory; `finish` maps each step's rows
-    {name: [batch_size * k, ...]} before they are split (e.g. uint8 pixels to float32)."""
+    {name: [batch_size * k, ...]} before they are split (e.g. uint8 pixels to float32);
+    `subset` (row indices) adds `labelled_<name>` rows of those rows (see `train_dataset`)."""
     step_indices = shuffle_indices(n, batch_size * k, seed)
+    if subset is not None:
+        subset_rows = tf.constant(np.asarray(subset, dtype=np.int64))
+        subset_indices = shuffle_indices(len(subset), batch_size * k, seed, LABELLED_STREAM)
 
     def step_batch(step):
         shuffled = step_indices(step)
         rows = {name: tf.gather(column, shuffled) for name, column in columns.items()}
+        if subset is not None:
+            chosen = tf.gather(subset_rows, subset_indices(step))
+            rows.update({f"labelled_{name}": tf.gather(column, chosen)
+                         for name, column in columns.items()})
         return split_step(finish(rows) if finish else rows, k)
 
     steps = tf.data.Dataset.counter(start=start_step, dtype=tf.int64)
@@ -104,10 +125,12 @@ def check_arguments(n, batch_size, k, seed, start_step):
                          f"seed={seed}, start_step={start_step}")
 
 
-def shuffle_indices(n: int, step_size: int, seed: int):
-    """step (int64 tensor) -> the [step_size] example indices of that step (see the module doc)."""
+def shuffle_indices(n: int, step_size: int, seed: int, stream: int | None = None):
+    """step (int64 tensor) -> the [step_size] example indices of that step (see the module doc);
+    another `stream` gives other permutations from the same seed."""
     offsets = tf.range(step_size, dtype=tf.int64)
     seed64, last = tf.constant(seed, tf.int64), tf.constant(n - 1, tf.int64)
+    pad = _SEED_PAD if stream is None else tf.constant(stream, tf.int64)
 
     def step_indices(step):
         index = step * step_size + offsets
@@ -116,7 +139,7 @@ def shuffle_indices(n: int, step_size: int, seed: int):
         # tf.random.experimental.index_shuffle pads a [n, 2] seed along the wrong axis (TF 2.21),
         # so call the raw op with the [pad, seed, epoch] rows it builds for a [2] seed:
         # each row gives the same permutation as index_shuffle(..., seed=[seed, epoch]).
-        seeds = tf.stack([tf.fill([step_size], _SEED_PAD), tf.fill([step_size], seed64), epoch],
+        seeds = tf.stack([tf.fill([step_size], pad), tf.fill([step_size], seed64), epoch],
                          axis=1)
         return tf.raw_ops.RandomIndexShuffle(
             index=index % n, seed=seeds, max_index=tf.fill([step_size], last), rounds=4)

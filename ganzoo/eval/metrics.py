@@ -294,6 +294,28 @@ def intra_class_fid(fake, fake_labels, real, real_labels, classes):
     return {"intra_fid": float(np.mean(list(per_class.values()))), **per_class}
 
 
+def test_errors_metric(evaluation):
+    """The semi-supervised family's number (Salimans et al. 2016, Table 1): how many of the
+    test images D, as a K-class classifier in inference mode (no noise), puts in another class
+    than their label, per 10,000 test images."""
+    recipe = evaluation.recipe
+    classify = getattr(evaluation.gan, "classify", None)
+    if classify is None:
+        raise EvalError("test_errors needs the discriminator as a classifier: evaluate the run, "
+                        "or an export with a `classify` signature")
+    test = recipe_examples(recipe, "test")
+    if getattr(test, "labels", None) is None:
+        raise EvalError(f"test_errors needs the labels of the {recipe.data.name} test images; "
+                        "this split has none")
+    x, labels = test.subset(len(test)), np.asarray(test.labels)
+    predicted = np.concatenate([np.argmax(np.asarray(classify(x[i:i + 1000])), axis=-1)
+                                for i in range(0, len(x), 1000)])
+    errors = int(np.sum(predicted != labels[:len(x)]))
+    return Result({"test_errors": errors * 10_000 / len(x), "test_error_count": errors}, {
+        "samples": len(x), "reference": f"{len(x)} labelled test images",
+        "details": "D's most likely class in inference mode; errors per 10,000 test images"})
+
+
 def require_conditional(recipe, name):
     """A one-line EvalError unless the recipe's family gives G a label (a conditional one)."""
     if not registry.FAMILIES.get(recipe.model.family).conditional:
@@ -316,13 +338,20 @@ APPLIES_TO = {
     "intra_fid": ("mnist", "fashion_mnist", "cifar10"),
 }
 CONDITIONAL_METRICS = ("class_accuracy", "intra_fid")
+# A family's own metrics (`GAN.family_metrics`): D as a classifier, on labelled test images.
+APPLIES_TO["test_errors"] = ("mnist", "fashion_mnist", "cifar10")
+# A BiGAN's encoder (`ganzoo.eval.inference`): labelled train and test images.
+APPLIES_TO["inference"] = ("mnist", "fashion_mnist")
+FAMILY_METRICS = ("test_errors", "inference")
 
 
-def applicable_metrics(dataset, conditional=False):
-    """The metrics defined for `dataset` (and a conditional generator), in registry order."""
+def applicable_metrics(dataset, conditional=False, family_metrics=()):
+    """The metrics defined for `dataset` (and a conditional generator, and the family's own
+    metrics), in registry order."""
     dataset = registry.dataset_key(dataset)  # any tfds:celeb_a is tfds:NAME
     return [name for name in METRICS.names() if dataset in APPLIES_TO[name]
-            and (conditional or name not in CONDITIONAL_METRICS)]
+            and (conditional or name not in CONDITIONAL_METRICS)
+            and (name in family_metrics or name not in FAMILY_METRICS)]
 
 
 def check_metrics(recipe, names):
@@ -330,16 +359,20 @@ def check_metrics(recipe, names):
     if isinstance(names, str):
         names = [name.strip() for name in names.split(",") if name.strip()]
     dataset = recipe.data.name
-    conditional = registry.FAMILIES.get(recipe.model.family).conditional
-    allowed = applicable_metrics(dataset, conditional)
+    family = registry.FAMILIES.get(recipe.model.family)
+    allowed = applicable_metrics(dataset, family.conditional, family.family_metrics)
     for name in names or ():
         if name not in allowed:
             what = "unknown metric" if name not in METRICS else "metric"
             why = "" if name not in METRICS else f" does not apply to {dataset} runs"
             if name in CONDITIONAL_METRICS and registry.dataset_key(dataset) in APPLIES_TO[name]:
                 why = f" needs a conditional family, not {recipe.model.family!r}"
+            if name in FAMILY_METRICS and registry.dataset_key(dataset) in APPLIES_TO[name]:
+                why = f" is not a metric of family {recipe.model.family!r}"
             raise EvalError(f"{what} {name!r}{why}; for {dataset} choose from: {', '.join(allowed)}")
     defaults = registry.DATASETS[registry.dataset_key(dataset)].metrics
+    # The family's own metrics join the dataset's defaults (test_errors: a classifier's number).
+    defaults = [*defaults, *(name for name in family.family_metrics if name in allowed)]
     return list(dict.fromkeys(names or defaults))
 
 
@@ -361,8 +394,10 @@ def evaluate(gan, recipe, names, samples=0, seed=0, extractor=None, verbose=Fals
 def needed_splits(names):
     """The data splits the metrics `names` read, so a missing file is reported before work."""
     splits = {"validation", "test"} if "parzen" in names else set()
-    if "intra_fid" in names:
+    if "intra_fid" in names or "test_errors" in names:
         splits.add("test")
+    if "inference" in names:
+        splits |= {"train", "test"}
     if set(names) & set(FEATURE_METRICS):
         splits |= {"test", "train"} if set(names) & set(FLOOR_KEYS) else {"test"}
     return sorted(splits)

@@ -84,6 +84,14 @@ def evaluate_export(path, metrics=None, samples=0, seed=0, extractor=None,
     served = SimpleNamespace(prior=LatentPrior(prior["kind"], metadata["latent_dim"],
                                                prior["scale"]),
                              generator=generator, inference_inputs=generator.inference_inputs)
+    classify = generator.loaded.signatures.get("classify")  # a semi-supervised family's D
+    if classify is not None:
+        served.classify = lambda x: classify(x=tf.constant(x, tf.float32))["probabilities"]
+    encode = generator.loaded.signatures.get("encode")  # a BiGAN's encoder
+    if encode is not None:
+        served.encode = lambda x: np.concatenate([
+            encode(x=tf.constant(x[i:i + 1000], tf.float32))["z"].numpy()
+            for i in range(0, len(x), 1000)])
     results = evaluate(served, recipe, names, samples, seed, model, verbose)
     source = metadata.get("checkpoint", {})
     report = make_report(results, {"epoch": source.get("epoch"), "step": source.get("step"),
@@ -218,7 +226,8 @@ VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "kid": ("kid", "kid_std"), "is": ("is", "is_std"),
               "prdc": ("precision", "recall", "density", "coverage"),
               "class_accuracy": ("class_accuracy",),  # per class in the JSON
-              "intra_fid": ("intra_fid",)}  # per class in the JSON
+              "intra_fid": ("intra_fid",),  # per class in the JSON
+              "test_errors": ("test_errors",)}
 
 
 def with_floors(report, keys):

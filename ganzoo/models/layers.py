@@ -188,3 +188,65 @@ class Dropout(keras.layers.Dropout):
                                      seed=self.seed_generator)
         start = rows * tf.cast(context.replica_id_in_sync_group, rows.dtype)
         return inputs * scale[start:start + rows]
+
+
+def replica_rows(draw, inputs):
+    """This replica's rows of `draw(global_shape)`: every replica draws the global batch's
+    numbers from the same (mirrored) seed state and keeps rows [r * b, (r + 1) * b), so N
+    replicas see what one device would (see `Dropout`)."""
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    if replicas == 1:
+        return draw(tf.shape(inputs))
+    rows = tf.shape(inputs)[0]
+    whole = draw(tf.concat([[rows * replicas], tf.shape(inputs)[1:]], axis=0))
+    start = rows * tf.cast(context.replica_id_in_sync_group, rows.dtype)
+    return whole[start:start + rows]
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class GaussianNoise(keras.layers.GaussianNoise):
+    """Keras' GaussianNoise (x + N(0, stddev^2) in training), replica-exact as `Dropout` is:
+    the Improved GAN's discriminator puts it on every layer's input (Salimans et al. 2016,
+    arXiv 1606.03498; openai/improved-gan, `nn.GaussianNoiseLayer`)."""
+
+    def call(self, inputs, training=False):
+        if not training or self.stddev == 0:
+            return inputs
+        return inputs + replica_rows(lambda shape: keras.random.normal(
+            shape, stddev=self.stddev, dtype=inputs.dtype, seed=self.seed_generator), inputs)
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class WeightNormDense(keras.layers.Layer):
+    """A dense layer with weight normalisation (Salimans & Kingma 2016, arXiv 1602.07868):
+    w_j = g_j v_j / ||v_j|| for each output unit j, so a unit's scale g is trained apart from
+    its direction v. v starts N(0, 0.05^2) and g at 1, as openai/improved-gan's `nn.DenseLayer`
+    (without its data-dependent initialisation of g and b)."""
+
+    def __init__(self, units, activation=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.seed = int(units), seed
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        self.direction = self.add_weight(
+            shape=(input_shape[-1], self.units), name="direction",
+            initializer=keras.initializers.RandomNormal(0.0, 0.05, seed=self.seed))
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def kernel(self):
+        """g v / ||v||, column by column."""
+        norms = ops.sqrt(ops.sum(ops.square(self.direction), axis=0))
+        return self.direction * (self.scale / norms)
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, self.kernel()) + self.bias)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "seed": self.seed,
+                "activation": keras.activations.serialize(self.activation)}

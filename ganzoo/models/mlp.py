@@ -12,6 +12,7 @@ import math
 import keras
 import numpy as np
 
+from ganzoo.config import GeneratorConfig
 from ganzoo.models.layers import CheckLabels, Dropout, Maxout
 from ganzoo.models.normalization import SpectralNormSelection
 
@@ -86,6 +87,25 @@ def build_generator(model, data_shape, output_bias=None, seed=0, classes=0):
     return keras.Model(inputs, out, name="generator")
 
 
+def build_encoder(model, data_shape, seed=0):
+    """BiGAN's encoder E: x -> z (Donahue et al. 2016, arXiv 1605.09782; ALI's inference
+    network, Dumoulin et al. 2016, arXiv 1606.00704): x flattened, the hidden layers of
+    `[model.encoder]` built as the generator's are, then latent_dim units with its `output`
+    activation (linear: jeffdonahue/bigan's encoder ends in a linear layer)."""
+    config = model.encoder
+    layers = GeneratorConfig(units=config.units, activations=config.activations,
+                             init_range=config.init_range, init_std=config.init_std,
+                             batch_norm=config.batch_norm,
+                             batch_norm_momentum=config.batch_norm_momentum)
+    x = keras.Input(tuple(data_shape), name="x")
+    h = hidden_layers(layers, keras.layers.Flatten()(x), seed)
+    z = keras.layers.Dense(model.latent_dim, config.output,
+                           kernel_initializer=uniform_init(config.init_range, seed + 100,
+                                                           config.init_std),
+                           name="latent")(h)
+    return keras.Model(x, z, name="encoder")
+
+
 def with_label(tensor, classes):
     """({"label": a new int64 input}, `tensor` joined to its one-hot code), or ({}, `tensor`)
     without `classes`. Conditioning lives in the network, so an export sees the label."""
@@ -140,19 +160,24 @@ def batch_norm(config, name):
                                            synchronized=config.batch_norm == "sync", name=name)
 
 
-def build_discriminator(model, input_shape, seed=0, classes=0, auxiliary_classes=0):
+def build_discriminator(model, input_shape, seed=0, classes=0, auxiliary_classes=0, latent=0):
     """The paper's maxout discriminator; returns a [batch, 1] logit of "x is real" (or a
     critic's value). `input_shape` is one input's (a PacGAN pack's, for packed families); with
     `classes`, D also takes the int64 `label`, one-hot and joined to x after its dropout; with
-    `auxiliary_classes` (AC-GAN), D returns {"logit", "class_logits"}."""
+    `auxiliary_classes` (AC-GAN), D returns {"logit", "class_logits"}; with `latent` (BiGAN),
+    D judges pairs {"x", "z"}: z ([batch, latent]) is concatenated to the input of hidden layer
+    `[model.discriminator].join_latent` (0: beside x, after its dropout)."""
     config = model.discriminator
     normalize = SpectralNormSelection(config.spectral_norm)
     x = keras.Input(tuple(input_shape), name="x")
     h = keras.layers.Flatten()(x)
     h = Dropout(1.0 - config.input_keep, seed=seed, name="input_dropout")(h)
     label, h = with_label(h, classes)
-    inputs = {"x": x, **label} if label else x
+    z = {"z": keras.Input((latent,), name="z")} if latent else {}
+    inputs = {"x": x, **label, **z} if label or z else x
     for i, units in enumerate(config.units):
+        if z and i == config.join_latent:
+            h = keras.layers.Concatenate(name="with_latent")([h, z["z"]])
         h = normalize(hidden_layer(config, units, seed + 1 + i, f"maxout_{i}"))(h)
         h = Dropout(1.0 - config.hidden_keep, seed=seed + 50 + i, name=f"dropout_{i}")(h)
     logit = normalize(keras.layers.Dense(

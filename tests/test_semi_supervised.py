@@ -1,0 +1,255 @@
+"""The semi-supervised GAN (Salimans et al. 2016): its losses on fixed logits, the labelled
+subset and its minibatches, the one-line refusals, weight norm and Gaussian noise, and the
+test-error metric and `classify` signature of a trained run. The family contract
+(tests/test_families.py, case "semi_supervised") covers training, replicas, resume, export
+through the TF1 loader and eval."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganzoo
+from ganzoo import cli, export
+from ganzoo.build import build_gan, load_gan
+from ganzoo.data.labelled import labelled_subset, recipe_labelled
+from ganzoo.data import recipe_examples
+from ganzoo.errors import RecipeError
+from ganzoo.eval.metrics import EvalError, check_metrics
+from ganzoo.families.semi_supervised import (error_rate, feature_matching_loss, real_probability,
+                                             supervised_loss, unsupervised_loss)
+from ganzoo.models.layers import GaussianNoise, WeightNormDense
+from ganzoo.training import dataset
+from tests.helpers import contract_recipe
+
+HERE = Path(__file__).resolve().parent
+LN2, LN3 = math.log(2.0), math.log(3.0)
+
+
+def recipe(**extra):
+    return contract_recipe("semi_supervised", **extra)
+
+
+def test_losses_on_fixed_logits():
+    # softmax([0, 0]) = [1/2, 1/2]: label 0 costs ln 2; softmax([ln 3, 0]) = [3/4, 1/4]: label
+    # 1 costs ln 4 = 2 ln 2; the mean is 1.5 ln 2.
+    logits = tf.constant([[0.0, 0.0], [LN3, 0.0]])
+    np.testing.assert_allclose(supervised_loss(logits, tf.constant([0, 1])), 1.5 * LN2, rtol=1e-6)
+    # Real [0, 0]: Z = 2, D = 2/3, -log D = ln(3/2) = softplus(ln 2) - ln 2 = ln 3 - ln 2.
+    # Fake [0, ln 3]: Z = 4, D = 4/5, -log(1 - D) = ln 5 = softplus(ln 4).
+    # L_unsupervised = 1/2 ln(3/2) + 1/2 ln 5 = 1/2 ln(15/2).
+    real, fake = tf.constant([[0.0, 0.0]]), tf.constant([[0.0, LN3]])
+    np.testing.assert_allclose(unsupervised_loss(real, fake), 0.5 * math.log(7.5), rtol=1e-6)
+    np.testing.assert_allclose(real_probability(tf.concat([real, fake], 0)), [2 / 3, 4 / 5],
+                               rtol=1e-6)
+    # A G that fools D: fake logits far up make D(G(z)) -> 1 and its term -> +inf, not 0.
+    assert unsupervised_loss(real, tf.constant([[30.0, 30.0]])) > 15
+    # Feature means [2, 3] and [1, 1]: differences 1 and 2, squares 1 and 4, mean 2.5.
+    np.testing.assert_allclose(feature_matching_loss(tf.constant([[1.0, 2.0], [3.0, 4.0]]),
+                                                     tf.constant([[0.0, 0.0], [2.0, 2.0]])),
+                               2.5, rtol=1e-6)
+    # argmax [1, 0] -> 0 (right), [2, 5] -> 1 (wrong for label 0), [0, 3] -> 1 (right).
+    np.testing.assert_allclose(error_rate(tf.constant([[1.0, 0.0], [2.0, 5.0], [0.0, 3.0]]),
+                                          tf.constant([0, 0, 1])), 1 / 3, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return build_gan(recipe())
+
+
+def test_each_players_terms_on_fixed_outputs(gan):
+    real = {"class_logits": tf.constant([[0.0, 0.0]]),
+            "labelled_logits": tf.constant([[0.0, 0.0], [LN3, 0.0]]),
+            "labelled_label": tf.constant([0, 1], tf.int64)}
+    fake = {"class_logits": tf.constant([[0.0, LN3]])}
+    terms = gan.discriminator_terms({}, {}, real, fake, {})
+    assert set(terms) == {"d_supervised_loss", "d_unsupervised_loss"}
+    np.testing.assert_allclose(terms["d_supervised_loss"], 1.5 * LN2, rtol=1e-6)
+    np.testing.assert_allclose(terms["d_unsupervised_loss"], 0.5 * math.log(7.5), rtol=1e-6)
+    observed = gan.observations(real, fake)
+    # [0, 0] -> class 0 (right), [ln 3, 0] -> class 0 (wrong for label 1).
+    np.testing.assert_allclose(observed["d_labelled_error"], 0.5)
+    np.testing.assert_allclose(observed["d_real_probability"], 2 / 3, rtol=1e-6)
+    np.testing.assert_allclose(observed["d_fake_probability"], 4 / 5, rtol=1e-6)
+    # G's term reads D's features of the real batch against the fake outputs' features.
+    x = tf.random.stateless_uniform([4, 28, 28, 1], [1, 2])
+    fake_outputs = gan.discriminator(x * 0.5, training=False)
+    gan_terms = gan.generator_terms({"x": x}, {}, fake_outputs)
+    assert set(gan_terms) == {"g_feature_matching"} and gan_terms["g_feature_matching"] > 0
+
+
+def test_the_discriminator_is_a_classifier_with_features(gan):
+    outputs = gan.discriminator(np.zeros((3, 28, 28, 1), np.float32))
+    assert {name: tuple(value.shape) for name, value in outputs.items()} == {
+        "class_logits": (3, 10), "features": (3, 16)}
+    # Without the option the same nets give one logit (a vanilla family could use them).
+    builder = ganzoo.registry.ARCHITECTURES.get("salimans2016")
+    plain = builder.build_discriminator(recipe().model, (28, 28, 1))
+    assert tuple(plain(np.zeros((3, 28, 28, 1), np.float32)).shape) == (3, 1)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        builder.build_discriminator(recipe().model, (28, 28, 1), classifier_classes=1)
+
+
+def test_the_labelled_subset_is_balanced_and_a_function_of_the_seed():
+    labels = np.random.default_rng(0).permutation(np.repeat(np.arange(10), 30))
+    subset = labelled_subset(labels, 50, 10, seed=3)
+    assert len(subset) == len(set(subset)) == 50 and np.all(np.diff(subset) > 0)
+    assert np.array_equal(np.bincount(labels[subset], minlength=10), np.full(10, 5))
+    assert np.array_equal(labelled_subset(labels, 50, 10, seed=3), subset)
+    assert not np.array_equal(labelled_subset(labels, 50, 10, seed=4), subset)
+    # Another N is another draw, not a prefix of this one.
+    assert not set(labelled_subset(labels, 20, 10, seed=3)) <= set(subset)
+    with pytest.raises(ValueError, match="class 9 has 0"):
+        labelled_subset(np.where(labels == 9, 0, labels), 50, 10, seed=3)
+
+
+def test_each_step_has_a_labelled_minibatch_of_the_subset_by_step():
+    r = recipe()
+    examples = recipe_examples(r, "train")
+    subset = recipe_labelled(r, examples)
+    assert len(subset) == 20 and np.array_equal(np.bincount(examples.labels[subset]),
+                                                np.full(10, 2))
+    stream = iter(dataset(r))
+    steps = [next(stream)[0] for _ in range(4)]
+    rows = examples.x[subset].reshape(20, -1)
+    for batch in steps:
+        assert batch["labelled_x"].shape == (16, 28, 28, 1)
+        # Every labelled row is a row of the subset, with its own label.
+        found = [int(np.flatnonzero((rows == x.reshape(1, -1)).all(1))[0])
+                 for x in batch["labelled_x"].numpy()]
+        assert np.array_equal(examples.labels[subset][found], batch["labelled_label"])
+    # Resuming at step 3 gives step 3's batch; another seed another subset.
+    resumed = next(iter(dataset(r, start_step=3)))[0]
+    for key in steps[3]:
+        assert np.array_equal(resumed[key], steps[3][key]), key
+    other = recipe_labelled(recipe(**{"train.seed": 1}), examples)
+    assert not np.array_equal(other, subset)
+
+
+@pytest.mark.parametrize("overrides, where, expected", [
+    ({"data.labelled": 25}, "build", "[data].labelled = 25 must be a positive multiple of the 10"),
+    ({"data.labelled": 0}, "build", "[data].labelled = 0 must be a positive multiple"),
+    ({"data.labelled": 2000}, "data", "[data].labelled = 2000 is more than the 1024 examples"),
+    ({"data.name": "tfd"}, "build", "[data].name = 'tfd' has no labels; choose from: "),
+    ({"loss.penalties.gradient": 1.0}, "build", "takes no [loss.penalties]"),
+    ({"model.architecture": "mlp"}, "build", "choose from: salimans2016"),
+])
+def test_bad_recipes_are_one_line_errors(overrides, where, expected):
+    bad = recipe(**overrides)
+    with pytest.raises(RecipeError) as error:
+        if where == "build":
+            build_gan(bad, with_data=False)
+        else:
+            dataset(bad)
+    message = str(error.value)
+    assert expected in message and "\n" not in message and str(bad.path) in message
+
+
+def test_the_cli_refuses_a_bad_subset_with_exit_2(tmp_path, capsys):
+    code = cli.main(["train", "salimans2016/mnist_100", "--run-dir", str(tmp_path / "run"),
+                     "--set", "data.labelled=105"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "[data].labelled = 105" in err[0], err
+
+
+def test_gaussian_noise_and_weight_norm_layers():
+    x = np.ones((2000, 50), np.float32)
+    noise = GaussianNoise(0.5, seed=1)
+    assert np.array_equal(noise(x, training=False), x)
+    added = np.asarray(noise(x, training=True)) - x
+    assert abs(added.std() - 0.5) < 0.01 and abs(added.mean()) < 0.01
+    dense = WeightNormDense(3, seed=2)
+    dense.build((None, 4))
+    dense.scale.assign([1.0, 2.0, 0.5])
+    kernel = np.asarray(dense.kernel())
+    # Each unit's weight column has the norm of its scale g, whatever v's norm.
+    np.testing.assert_allclose(np.linalg.norm(kernel, axis=0), [1.0, 2.0, 0.5], rtol=1e-6)
+    inputs = np.arange(8, dtype=np.float32).reshape(2, 4)
+    np.testing.assert_allclose(dense(inputs), inputs @ kernel, rtol=1e-5)
+    again = WeightNormDense.from_config(dense.get_config())
+    assert again.units == 3 and again.seed == 2
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("semi_supervised") / "run"
+    ganzoo.train(recipe(**{"train.epochs": 1}), folder, verbose=0)
+    return folder
+
+
+def test_eval_counts_the_classifiers_test_errors(run, capsys):
+    assert cli.main(["eval", str(run), "--metrics", "test_errors", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    gan = load_gan(run)[0]
+    test = recipe_examples(recipe(), "test")
+    predicted = np.argmax(gan.classify(test.x).numpy(), axis=1)
+    errors = int(np.sum(predicted != test.labels))
+    assert len(test) == 10_000 and report["test_error_count"] == errors
+    assert report["test_errors"] == errors  # per 10,000 test images
+    assert 0 < errors < 10_000
+    assert cli.main(["eval", str(run), "--metrics", "test_errors"]) == 0
+    assert "test_errors" in capsys.readouterr().out
+
+
+def test_test_errors_is_the_semi_supervised_familys_only():
+    assert check_metrics(recipe(), ["test_errors"]) == ["test_errors"]
+    assert check_metrics(recipe(), []) == ["parzen", "test_errors"]  # the defaults
+    assert check_metrics(contract_recipe("dcgan"), []) == ["parzen"]
+    with pytest.raises(EvalError) as error:
+        check_metrics(contract_recipe("dcgan"), ["test_errors"])
+    assert "'test_errors' is not a metric of family 'vanilla'" in str(error.value)
+
+
+def test_the_export_classifies_as_the_discriminator_does(run, tmp_path, capsys):
+    version = export.export_run(run, to=tmp_path / "exported")
+    metadata = json.loads((version / "assets.extra" / "ganzoo.json").read_text())
+    assert metadata["family_signatures"] == {"classify": {"x": "float32"}}
+    gan = load_gan(run)[0]
+    x = recipe_examples(recipe(), "test").subset(7)
+    np.savez(tmp_path / "inputs.npz", **{"0/classify/x": x})
+    subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), tmp_path / "inputs.npz",
+                    tmp_path / "outputs.npz", version], check=True, timeout=300,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    served = np.load(tmp_path / "outputs.npz")
+    expected = gan.classify(x).numpy()
+    np.testing.assert_allclose(served["0/classify/probabilities"], expected, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(served["0/classify/probabilities"].sum(axis=1), 1.0, rtol=1e-5)
+    assert np.array_equal(served["0/classify/class"], expected.argmax(axis=1))
+    assert str(served["0/classify/class:dtype"]) == "int64"
+    # `ganzoo eval` of the export counts the errors of its `classify` signature: the run's.
+    assert cli.main(["eval", str(version), "--metrics", "test_errors", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["test_errors"] == count_test_errors(gan)
+
+
+def count_test_errors(gan):
+    test = recipe_examples(recipe(), "test")
+    return int(np.sum(np.argmax(gan.classify(test.x).numpy(), axis=1) != test.labels))
+
+
+def test_train_dataset_draws_the_subset_in_each_of_k_minibatches():
+    from ganzoo.data import train_dataset
+
+    x = np.arange(40, dtype=np.float32).reshape(40, 1)
+    labels = np.arange(40) % 4
+    subset = np.array([3, 7, 10, 21])
+    first = next(iter(train_dataset(x, 3, 2, seed=5, labels=labels, labelled=subset)))
+    assert len(first) == 2  # k minibatches, each with its 3 labelled rows
+    rows = np.concatenate([batch["labelled_x"].numpy().ravel() for batch in first])
+    # Step 0's 6 rows: the subset's first shuffled epoch (all 4, once each), then 2 of the next.
+    assert sorted(rows[:4]) == [3, 7, 10, 21] and set(rows[4:]) <= {3, 7, 10, 21}
+    for batch in first:
+        assert np.array_equal(batch["labelled_label"], batch["labelled_x"].numpy().ravel() % 4)
+        assert batch["x"].shape == (3, 1)
+    with pytest.raises(ValueError, match="needs labels"):
+        train_dataset(x, 3, 1, seed=0, labelled=subset)
