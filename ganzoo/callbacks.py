@@ -164,6 +164,7 @@ class TensorBoardLogger(keras.callbacks.Callback):
                 "samples": plots.figure2(samples, data, GRID_COLUMNS, value_range),
                 "interpolation": plots.image_grid(line, INTERPOLATION_STEPS,
                                                   value_range=value_range),
+                **self.model.family_pictures(data, value_range),  # an inpainting model's
             }
         samples = generator.predict(inputs(self.fixed_z["toy"]), verbose=0)
         if data.shape[-1] == 1 and self.model.discriminator.input_shape == (None, 1):

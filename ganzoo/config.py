@@ -192,7 +192,10 @@ class ModelConfig:
       `mlp` or `dcgan` nets) or `bigan` (BiGAN / ALI: an encoder E [model.encoder] trains
       with G, D judges (x, E(x)) against (G(z), z); `mlp` nets) or `semi_supervised`
       (Salimans et al. 2016: D a K-class classifier of [data].labelled labelled and all the
-      unlabelled examples, G trained by feature matching; `salimans2016` nets).
+      unlabelled examples, G trained by feature matching; `salimans2016` nets) or
+      `inpainting` (Goodfellow et al. 2014's future-work item 3: G fills the hidden pixels of
+      x given the observed ones and the mask, D judges the completion with the mask; `mlp`
+      nets).
     pack: samples per pack D sees (PacGAN's m; 1 = no packing, 2-4 in the paper).
     architecture: a name in `ganzoo.registry.ARCHITECTURES`: `mlp` (the paper's fully connected
       nets), `goodfellow2014_cifar10_conv`, `dcgan` (Radford et al. 2015, arXiv 1511.06434:
@@ -201,6 +204,11 @@ class ModelConfig:
       (the Improved GAN's MNIST nets: weight norm, Gaussian noise in D).
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used
       +-sqrt(3), unit variance); `normal` from N(0, prior_scale^2).
+    mask, mask_fraction, mask_size: the `inpainting` family's random masks (which pixels G
+      fills, `ganzoo.families.inpainting`): `random_pixels` hides each pixel with probability
+      mask_fraction; `square` a mask_size x mask_size square at a random place; `half` one
+      of the image's four halves (top, bottom, left, right), chosen at random. Only for family
+      `inpainting`.
     """
 
     family: str = "vanilla"
@@ -212,6 +220,9 @@ class ModelConfig:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    mask: str = "square"
+    mask_fraction: float = 0.5
+    mask_size: int = 14
 
 
 @dataclass(frozen=True)
@@ -294,7 +305,8 @@ class EvalConfig:
     """Metrics computed during training (`ganzoo.eval.runner`; see docs/evaluation.md).
 
     metrics: names as `ganzoo eval --metrics` takes them (parzen, modes, jsd, fid, kid, is,
-      prdc; class_accuracy and intra_fid for a conditional family; inference for bigan); empty means the dataset's
+      prdc; class_accuracy and intra_fid for a conditional family; inference for bigan;
+      inpainting_accuracy and inpainting_fid for inpainting); empty means the dataset's
       defaults (images: parzen; ring8, grid25: modes; gaussian1d: jsd).
     every: evaluate after every this many epochs (after that epoch's checkpoint); 0 = never.
     samples: generator samples per metric; 0 = each metric's protocol (parzen, fid, kid, is:
@@ -342,6 +354,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "model.family": registry.FAMILIES.names(),
     "model.architecture": registry.ARCHITECTURES.names(),
     "model.prior": registry.PRIORS,
+    "model.mask": ("random_pixels", "square", "half"),
     "model.generator.activations": registry.ACTIVATIONS,
     "model.generator.output": registry.ACTIVATIONS,
     "model.generator.output_bias": ("zero", "marginal"),
@@ -368,6 +381,8 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.pack": (1, None, True),
     "model.latent_dim": (1, None, True),
     "model.prior_scale": (0, None, False),
+    "model.mask_fraction": (0, 1, False),
+    "model.mask_size": (1, None, True),
     "model.generator.units": (1, None, True),
     "model.generator.init_range": (0, None, True),
     "model.generator.init_std": (0, None, True),

@@ -21,7 +21,9 @@ both work):
 OUTPUTS for images: `images` uint8 [batch, H, W, C] and `pixels` float32 [batch, H, W, C] in
 the data's range; for toy data: `points` float32 [batch, dims]. The signatures follow the
 generator's inputs: every input besides `z` (a conditional generator's `label` int64 [batch])
-is added to both, to the warm-up requests and to `ServedGenerator`, by its name and dtype.
+is added to both, to the warm-up requests and to `ServedGenerator`, by its name and dtype
+(an inpainting generator's `observed` and `mask` float32 [batch, H, W, C]: its output is then
+the composite, the observed pixels kept).
 
 A family may serve more than its generator (`GAN.serving_signatures`: {name: (fn, input
 specs)}): each becomes one more signature of the same SavedModel, with its warm-up request,
@@ -358,12 +360,19 @@ class ServedGenerator:
 
     def inference_inputs(self, z):
         """z, with labels cycling through the classes when the signature takes a `label`
-        (as `GAN.inference_inputs` of a conditional family)."""
+        (as `GAN.inference_inputs` of a conditional family), and zeros for any other input
+        (an inpainting generator's `observed` and `mask`: nothing observed)."""
         from ganzoo.families.conditional import cycling_labels
 
-        if "label" not in self.input_names:
+        if self.input_names == {"z"}:
             return z
-        return {"z": z, "label": cycling_labels(len(z), self.classes)}
+        specs = self.signature.structured_input_signature[1]
+        inputs = {name: np.zeros([len(z), *specs[name].shape[1:]],
+                                 specs[name].dtype.as_numpy_dtype)
+                  for name in self.input_names - {"z", "label"}}
+        if "label" in self.input_names:
+            inputs["label"] = cycling_labels(len(z), self.classes)
+        return {"z": z, **inputs}
 
     def predict(self, inputs, batch_size=1000, verbose=0):
         """Samples for z [n, latent_dim], or for a dict of every input ({"z": ..., "label": ...})."""

@@ -23,6 +23,7 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     inference_inputs(z)                 what G takes outside training (z, or z and labels)
     grid_inputs(z, columns)             what G takes for a picture `columns` wide (TensorBoard's)
     serving_signatures()                what the export serves besides G ({name: (fn, specs)})
+    family_pictures(data, value_range)  TensorBoard pictures beside the samples (completions)
 
 Batches are dicts ({"x": ..., "label": ...}); the dataset yields a tuple of k of them per step.
 
@@ -65,6 +66,7 @@ class GAN(keras.Model):
 
     conditional = False  # whether G takes a class label (class metrics apply)
     family_metrics = ()  # metrics only this family's runs take (`ganzoo.eval.metrics`)
+    requested_metrics = ()  # those of family_metrics `ganzoo eval` runs only when named
 
     def __init__(self, generator, discriminator, prior, loss="non_saturating", penalties=None,
                  k=1, update="alternating", seed=0, steps_per_epoch=None, jit_compile=False,
@@ -132,6 +134,12 @@ class GAN(keras.Model):
         """Signatures the export serves beside the generator's (`ganzoo.export`): {name: (fn,
         [named tf.TensorSpec with a batch dimension])}, fn taking one tensor per spec and
         returning a dict of batch-major outputs; none here (a BiGAN serves `encode`)."""
+        return {}
+
+    def family_pictures(self, data, value_range):
+        """TensorBoard pictures a family adds for image data, from training images `data` and
+        their `value_range` (None: gcn): {name: uint8 [H, W, 3]}; none here (an inpainting
+        model shows completions)."""
         return {}
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):

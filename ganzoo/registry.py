@@ -63,6 +63,7 @@ FAMILIES = Registry("family", {
     "acgan": "ganzoo.families.acgan:ACGAN",
     "bigan": "ganzoo.families.bigan:BiGAN",
     "semi_supervised": "ganzoo.families.semi_supervised:SemiSupervisedGAN",
+    "inpainting": "ganzoo.families.inpainting:InpaintingGAN",
 })
 
 # Network builders (`build_generator`, `build_discriminator`): [model].architecture.
@@ -87,6 +88,8 @@ METRICS = Registry("metric", {
     "intra_fid": "ganzoo.eval.metrics:intra_fid_metric",
     "test_errors": "ganzoo.eval.metrics:test_errors_metric",
     "inference": "ganzoo.eval.inference:inference_metric",
+    "inpainting_accuracy": "ganzoo.eval.inpainting:inpainting_accuracy_metric",
+    "inpainting_fid": "ganzoo.eval.inpainting:inpainting_fid_metric",
 })
 
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")

@@ -97,6 +97,8 @@ CONTRACT_CASES = {
     # The Improved GAN's recipe: weight norm and Gaussian noise in D (K class logits and its
     # features), feature matching for G, a labelled minibatch beside the unlabelled one.
     "semi_supervised": {"recipe": "salimans2016/mnist_100"},
+    # Inpainting: a mask per example from its own stream, G composites, D sees image + mask.
+    "inpainting": {"recipe": "inpainting/mnist"},
 }
 # The dcgan case with per-replica batch norm: 2 replicas must then differ from one device.
 PER_REPLICA_CASES = {"dcgan_per_replica_bn": ("dcgan", {"model.generator.batch_norm": "batch",
@@ -122,6 +124,11 @@ CONTRACT_BASES = {
                                "data.labelled": 20, "model.latent_dim": 8,
                                "model.generator.units": [16, 16],
                                "model.discriminator.units": [16, 16], "eval.every": 0},
+    # MLP nets of 16 units; random 14x14 squares as the recipe's.
+    "inpainting/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                         "data.train": [0, 1024], "model.latent_dim": 8,
+                         "model.generator.units": [16, 16],
+                         "model.discriminator.units": [16, 16]},
 }
 
 

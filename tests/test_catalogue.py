@@ -127,7 +127,10 @@ def test_filters_by_text_family_and_dataset(recipes, listed):
                      if "ring8" in name and load_recipe(name).model.family == "pacgan"]
     assert "pacgan2018/ring8_pacgan2" in names and "pacgan2018/ring8_gan" not in names
     by_paper = [entry["name"] for entry in listed("ARXIV 1406.2661")]  # any case, in the paper
-    assert by_paper and all(name.startswith("goodfellow2014/") for name in by_paper)
+    # The paper's own experiments, and its future-work item 3 (inpainting/).
+    assert by_paper and all(name.startswith(("goodfellow2014/", "inpainting/"))
+                            for name in by_paper)
+    assert "goodfellow2014/mnist" in by_paper and "inpainting/mnist" in by_paper
     assert {entry["dataset"] for entry in listed("--dataset", "grid25")} == {"grid25"}
     out, err = recipes("no-such-recipe")
     assert out == "" and "no recipe matches" in err

@@ -342,7 +342,10 @@ CONDITIONAL_METRICS = ("class_accuracy", "intra_fid")
 APPLIES_TO["test_errors"] = ("mnist", "fashion_mnist", "cifar10")
 # A BiGAN's encoder (`ganzoo.eval.inference`): labelled train and test images.
 APPLIES_TO["inference"] = ("mnist", "fashion_mnist")
-FAMILY_METRICS = ("test_errors", "inference")
+# An inpainting model's completions of test images, scored by ganzoo's classifier.
+INPAINTING_METRICS = ("inpainting_accuracy", "inpainting_fid")
+APPLIES_TO.update({name: ("mnist", "fashion_mnist") for name in INPAINTING_METRICS})
+FAMILY_METRICS = ("test_errors", "inference", *INPAINTING_METRICS)
 
 
 def applicable_metrics(dataset, conditional=False, family_metrics=()):
@@ -372,15 +375,16 @@ def check_metrics(recipe, names):
             raise EvalError(f"{what} {name!r}{why}; for {dataset} choose from: {', '.join(allowed)}")
     defaults = registry.DATASETS[registry.dataset_key(dataset)].metrics
     # The family's own metrics join the dataset's defaults (test_errors: a classifier's number).
-    defaults = [*defaults, *(name for name in family.family_metrics if name in allowed)]
+    defaults = [*defaults, *(name for name in family.family_metrics if name in allowed
+                             and name not in family.requested_metrics)]
     return list(dict.fromkeys(names or defaults))
 
 
 def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
     """The feature extractor the metrics need (None when none does): fails before any work."""
     images = recipe.dataset.kind == "image"
-    if not any(name in FEATURE_METRICS or (images and name in CONDITIONAL_METRICS)
-               for name in names):
+    if not any(name in FEATURE_METRICS or name in INPAINTING_METRICS
+               or (images and name in CONDITIONAL_METRICS) for name in names):
         return None
     return make_extractor(extractor, recipe.data.name, inception_weights)
 
@@ -394,7 +398,7 @@ def evaluate(gan, recipe, names, samples=0, seed=0, extractor=None, verbose=Fals
 def needed_splits(names):
     """The data splits the metrics `names` read, so a missing file is reported before work."""
     splits = {"validation", "test"} if "parzen" in names else set()
-    if "intra_fid" in names or "test_errors" in names:
+    if "intra_fid" in names or "test_errors" in names or set(names) & set(INPAINTING_METRICS):
         splits.add("test")
     if "inference" in names:
         splits |= {"train", "test"}

@@ -227,7 +227,10 @@ VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "prdc": ("precision", "recall", "density", "coverage"),
               "class_accuracy": ("class_accuracy",),  # per class in the JSON
               "intra_fid": ("intra_fid",),  # per class in the JSON
-              "test_errors": ("test_errors",)}
+              "test_errors": ("test_errors",),
+              "inpainting_accuracy": ("inpainting_accuracy", "inpainting_observed_accuracy"),
+              "inpainting_fid": ("inpainting_fid",),
+              "inference": ("nn_accuracy", "reconstruction_error", "random_pair_error")}
 
 
 def with_floors(report, keys):

@@ -250,3 +250,14 @@ class WeightNormDense(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "seed": self.seed,
                 "activation": keras.activations.serialize(self.activation)}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class Composite(keras.layers.Layer):
+    """An inpainting generator's output: the observed pixels where mask = 1, the generated
+    ones where mask = 0 (x_hat = M * x + (1 - M) * G(...), as a select, so observed pixels
+    come back bit for bit and no gradient reaches G through them)."""
+
+    def call(self, inputs):
+        generated, observed, mask = inputs
+        return ops.where(mask > 0.5, observed, generated)

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 
 from ganzoo.config import GeneratorConfig
-from ganzoo.models.layers import CheckLabels, Dropout, Maxout
+from ganzoo.models.layers import CheckLabels, Composite, Dropout, Maxout
 from ganzoo.models.normalization import SpectralNormSelection
 
 
@@ -56,18 +56,22 @@ def column_norm(max_norm):
     return keras.constraints.MaxNorm(max_norm, axis=0) if max_norm > 0 else None
 
 
-def build_generator(model, data_shape, output_bias=None, seed=0, classes=0):
+def build_generator(model, data_shape, output_bias=None, seed=0, classes=0, inpainting=False):
     """The paper's MLP generator: z -> hidden layers -> output layer reshaped to `data_shape`.
 
     `output_bias` (an array of prod(data_shape) values) starts the output layer's bias, e.g. at
     the logit of the data's mean pixel (`output_bias = "marginal"` in a recipe). With `classes`,
     the generator also takes an int64 `label` input, one-hot and joined to z (a conditional
-    family's; Mirza & Osindero 2014).
+    family's; Mirza & Osindero 2014). With `inpainting`, G also takes `observed` (x * mask) and
+    `mask` (1 = observed), both of `data_shape`, flattened and joined to z, and returns the
+    composite (`Composite`): the observed pixels kept, its own elsewhere (the `inpainting`
+    family's).
     """
     config = model.generator
     z = keras.Input((model.latent_dim,), name="z")
     label, h = with_label(z, classes)
-    inputs = {"z": z, **label} if label else z
+    known, h = with_observed(h, data_shape, inpainting)
+    inputs = {"z": z, **label, **known} if label or known else z
     h = hidden_layers(config, h, seed)
     size = math.prod(data_shape)
     bias_init = "zeros" if output_bias is None else keras.initializers.Constant(np.asarray(output_bias).reshape(size))
@@ -84,7 +88,19 @@ def build_generator(model, data_shape, output_bias=None, seed=0, classes=0):
         name="output",
     )(h)
     out = keras.layers.Reshape(tuple(data_shape), name="sample")(out)
+    if known:
+        out = Composite(name="composite")([out, known["observed"], known["mask"]])
     return keras.Model(inputs, out, name="generator")
+
+
+def with_observed(tensor, data_shape, inpainting):
+    """({"observed", "mask"}: new inputs of `data_shape`, `tensor` joined to both flattened),
+    or ({}, `tensor`) without `inpainting`."""
+    if not inpainting:
+        return {}, tensor
+    known = {name: keras.Input(tuple(data_shape), name=name) for name in ("observed", "mask")}
+    flat = [keras.layers.Flatten(name=f"{name}_flat")(known[name]) for name in known]
+    return known, keras.layers.Concatenate(name="with_observed")([tensor, *flat])
 
 
 def build_encoder(model, data_shape, seed=0):

@@ -168,3 +168,13 @@ def test_eval_section_is_checked_before_training(tmp_path):
     with pytest.raises(runner.EvalError, match="does not apply to ring8"):
         callbacks(recipe, tmp_path / "run")
     assert len(callbacks(load_recipe("toy/ring8"), tmp_path / "run")) == 2  # every = 0: none
+
+
+def test_every_registered_metric_has_its_table_keys():
+    # `ganzoo eval`'s text table reads each metric's values through VALUE_KEYS: a metric
+    # registered without an entry would end the command in a KeyError.
+    from ganzoo import registry
+    from ganzoo.eval.runner import VALUE_KEYS
+
+    assert set(registry.METRICS.names()) <= set(VALUE_KEYS)
+    assert all(VALUE_KEYS[name] for name in registry.METRICS.names())
