@@ -186,8 +186,9 @@ def mean_se(values, scale=1.0, digits=2):
     return f"{mean * scale:.{digits}f} ± {math.sqrt(var / len(values)) * scale:.{digits}f}"
 
 
-def table(results, epochs):
-    """The markdown table of the results file's runs, at half of `epochs` and at `epochs`."""
+def table(results, epochs, finished_only=False):
+    """The markdown table of the results file's runs, at half of `epochs` and at `epochs`;
+    `finished_only` leaves out the rows no run has reached."""
     import ganzoo
 
     records = load_results(results)
@@ -206,6 +207,8 @@ def table(results, epochs):
                         by_budget[budget].append(entry["evaluations"][str(budget * steps)])
             paper = " / ".join(PAPER.get((toy, label), ("not published",) * 1))
             for budget, found in by_budget.items():
+                if finished_only and not found:
+                    continue
                 values = {m: [r[m] for r in found if m in r] for m in METRICS}
                 lines.append(f"| {toy} | {label} | {paper} | {budget} | {len(found)} | "
                              f"{mean_se(values['modes'], digits=1)} | "
@@ -229,12 +232,14 @@ def main(argv=None):
     show = commands.add_parser("table", help="print the markdown table of the recorded runs")
     show.add_argument("--epochs", type=int, default=EPOCHS)
     show.add_argument("--results", type=Path, default=RESULTS)
+    show.add_argument("--finished-only", action="store_true",
+                      help="leave out the rows no run has reached yet")
     args = parser.parse_args(argv)
     if args.command == "run":
         rows = [r.strip() for r in args.rows.split(",") if r.strip()]
         return train_all(args.out, args.seeds, args.toys.split(","), rows, args.epochs, args.jobs,
                          args.results)
-    table(args.results, args.epochs)
+    table(args.results, args.epochs, args.finished_only)
 
 
 if __name__ == "__main__":

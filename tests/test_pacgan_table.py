@@ -38,6 +38,9 @@ def test_table_is_mean_and_standard_error_of_recorded_runs(tmp_path, capsys):
     # HQ 0.9, 0.7 -> 80.0 ± 10.0 (%); KL 0.1, 0.3 -> 0.20 ± 0.10. Half budget: each one lower.
     assert rows[1].endswith("| 20 | 2 | 7.0 ± 1.0 | 80.0 ± 10.0 | 0.20 ± 0.10 |")
     assert rows[0].endswith("| 10 | 2 | 6.0 ± 1.0 | 70.0 ± 10.0 | 0.30 ± 0.10 |")
+    table.table(results, 20, finished_only=True)
+    body = capsys.readouterr().out.splitlines()[2:]
+    assert len(body) == 2 and all("| ring8 | GAN |" in line for line in body)
 
 
 def test_recorded_runs_are_not_trained_again(tmp_path):
