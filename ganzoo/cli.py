@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ganzoo import registry
+from ganzoo import registry, runs
 from ganzoo.errors import GanzooError, TrainingDiverged, WorkerLost
 
 
@@ -202,11 +202,7 @@ def run_train(args):
 
 
 def run_sample(args):
-    import tensorflow as tf
-
-    from ganzoo import plots
-    from ganzoo.build import load_gan
-
+    # The arguments and the run directory are checked before TensorFlow is imported (seconds).
     if args.n < 1:
         raise GanzooError(f"--n must be >= 1, not {args.n}")
     if args.out.suffix not in (".png", ".npy"):
@@ -214,7 +210,7 @@ def run_sample(args):
     if args.server:
         if args.run_dir is not None or not args.model:
             raise GanzooError("--server URL needs --model NAME and no RUN_DIR")
-        from ganzoo import serving
+        from ganzoo import plots, serving
 
         write_samples(args.out, serving.sample(args.server, args.model, args.n, args.seed,
                                                label=args.label), plots)
@@ -222,6 +218,12 @@ def run_sample(args):
         return
     if args.run_dir is None:
         raise GanzooError("give a RUN_DIR, or --server URL --model NAME")
+    runs.open_run(args.run_dir)
+    import tensorflow as tf
+
+    from ganzoo import plots
+    from ganzoo.build import load_gan
+
     gan, run, _ = load_gan(args.run_dir)
     # One z per seed (seed, seed+1, ...), as an export's `sample` signature draws them, so a run
     # and its served export give the same samples. In a tf.function: map_fn is slow eagerly.

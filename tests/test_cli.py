@@ -22,6 +22,17 @@ def ganzoo(*args, cwd=None, env=None):
                           capture_output=True, text=True, timeout=300, env=environment)
 
 
+def ganzoo_here(capsys, *args):
+    """`ganzoo ARGS` run by `cli.main` in this process (no TensorFlow import of its own), as
+    `ganzoo` would be: (exit code, stdout, stderr)."""
+    from ganzoo import cli
+
+    capsys.readouterr()
+    code = cli.main([*map(str, args)])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
 def assert_user_error(result, *expected):
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("ganzoo:")]
@@ -114,31 +125,34 @@ def test_malformed_recipe_file_names_the_file(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_train_resume_and_sample(tmp_path):
+def test_train_resume_and_sample(tmp_path, capsys):
+    # The first training as a user's own process; the rest through cli.main in this one (the
+    # same code path without another TensorFlow import each: about 8 s apiece here).
     run = tmp_path / "run"
     first = ganzoo("train", "toy/ring8", *TINY_SETS, "--set", "train.epochs=1", "--run-dir", run)
     assert first.returncode == 0, first.stderr
     assert (run / "recipe.toml").is_file() and (run / "checkpoints" / "epoch-0001.json").is_file()
 
-    again = ganzoo("train", "toy/ring8", *TINY_SETS, "--set", "train.epochs=1", "--run-dir", run)
+    again = ganzoo_here(capsys, "train", "toy/ring8", *TINY_SETS, "--set", "train.epochs=1",
+                        "--run-dir", run)
     assert_user_error(again, "pass --resume")
 
-    resumed = ganzoo("train", run, "--resume", "--set", "train.epochs=2")
+    resumed = ganzoo_here(capsys, "train", run, "--resume", "--set", "train.epochs=2")
     assert resumed.returncode == 0, resumed.stderr
     assert (run / "checkpoints" / "epoch-0002.json").is_file()
     assert "Epoch 2/2" in resumed.stdout and "Epoch 1/2" not in resumed.stdout
-    finished = ganzoo("train", run, "--resume", "--set", "train.epochs=2")
+    finished = ganzoo_here(capsys, "train", run, "--resume", "--set", "train.epochs=2")
     assert finished.returncode == 0 and "Epoch" not in finished.stdout
     assert "is at epoch 2 and train.epochs is 2: nothing to do" in finished.stderr
     assert not (run / "checkpoints" / "epoch-0003.json").exists()
 
-    sampled = ganzoo("sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "s.npy")
+    sampled = ganzoo_here(capsys, "sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "s.npy")
     assert sampled.returncode == 0, sampled.stderr
     points = np.load(tmp_path / "s.npy")
     assert points.shape == (50, 2)
-    again = ganzoo("sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "t.npy")
+    again = ganzoo_here(capsys, "sample", run, "--n", 50, "--seed", 3, "--out", tmp_path / "t.npy")
     np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), points)
-    picture = ganzoo("sample", run, "--n", 16, "--out", tmp_path / "s.png")
+    picture = ganzoo_here(capsys, "sample", run, "--n", 16, "--out", tmp_path / "s.png")
     assert picture.returncode == 0 and (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
 
     # TensorFlow's C++ log lines (absl's "I0000 ..." / "W0000 ...") only with --verbose.

@@ -136,28 +136,50 @@ def test_stop_and_resume_is_bit_exact(case, trained, tmp_path):
     assert same(weights(whole), weights(resumed))
 
 
+@pytest.fixture(scope="module")
+def served(trained, tmp_path_factory):
+    """case -> (export version, the inputs fed, what the TF1 session loader served for them).
+
+    Every case's export is run in one fresh process, as TF Serving loads it (one TensorFlow
+    import for all of them, instead of one each)."""
+    base = tmp_path_factory.mktemp("served")
+    versions, inputs, feeds = {}, {}, {}
+    for index, case in enumerate(CASES):
+        versions[case] = export.export_run(trained[case], to=base / case)
+        gan = load_gan(trained[case])[0]
+        z = np.random.default_rng(1).normal(size=(5, gan.prior.dim)).astype(np.float32)
+        inputs[case] = gan.inference_inputs(z)  # z, or z and a label for a conditional family
+        named = inputs[case] if isinstance(inputs[case], dict) else {"z": inputs[case]}
+        feeds.update({f"{index}/serving_default/{name}": value for name, value in named.items()})
+    np.savez(base / "inputs.npz", **feeds)
+    subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), base / "inputs.npz",
+                    base / "outputs.npz", *(versions[case] for case in CASES)], check=True,
+                   timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    outputs = np.load(base / "outputs.npz")
+    served = {}
+    for index, case in enumerate(CASES):
+        prefix = f"{index}/serving_default/"
+        served[case] = (versions[case], inputs[case],
+                        {key[len(prefix):]: outputs[key] for key in outputs.files
+                         if key.startswith(prefix) and ":" not in key})
+    return served
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_export_serves_what_the_keras_generator_draws(case, trained, tmp_path):
-    version = export.export_run(trained[case], to=tmp_path / "exported")
+def test_export_serves_what_the_keras_generator_draws(case, trained, served):
+    _, inputs, outputs = served[case]
     gan = load_gan(trained[case])[0]
-    z = np.random.default_rng(1).normal(size=(5, gan.prior.dim)).astype(np.float32)
-    inputs = gan.inference_inputs(z)  # z, or z and a label for a conditional family
-    feeds = inputs if isinstance(inputs, dict) else {"z": inputs}
-    np.savez(tmp_path / "inputs.npz", **{f"0/serving_default/{k}": v for k, v in feeds.items()})
-    subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), tmp_path / "inputs.npz",
-                    tmp_path / "outputs.npz", version], check=True, timeout=300,
-                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     output = "points" if export.output_kind(contract_recipe(case)) == "points" else "pixels"
-    served = np.load(tmp_path / "outputs.npz")[f"0/serving_default/{output}"]
-    np.testing.assert_allclose(served, gan.generator.predict(inputs, verbose=0), rtol=1e-6,
-                               atol=1e-6)
+    np.testing.assert_allclose(outputs[output], gan.generator.predict(inputs, verbose=0),
+                               rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_eval_runs_on_the_run_and_its_export(case, trained, tmp_path, capsys):
+def test_eval_runs_on_the_run_and_its_export(case, trained, served, tmp_path, capsys):
     run = shutil.copytree(trained[case], tmp_path / "run")
     assert cli.main(["eval", str(run), "--json", "--samples", "500"]) == 0
-    version = export.export_run(run, to=tmp_path / "exported")
+    version = served[case][0]
+    version = shutil.copytree(version, tmp_path / "exported" / version.name)
     assert cli.main(["eval", str(version), "--json", "--samples", "500"]) == 0
     reports = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     metric = contract_recipe(case).dataset.metrics[0]  # the dataset's default: modes, parzen
