@@ -139,7 +139,7 @@ def test_each_step_has_a_labelled_minibatch_of_the_subset_by_step():
     ({"data.labelled": 25}, "build", "[data].labelled = 25 must be a positive multiple of the 10"),
     ({"data.labelled": 0}, "build", "[data].labelled = 0 must be a positive multiple"),
     ({"data.labelled": 2000}, "data", "[data].labelled = 2000 is more than the 1024 examples"),
-    ({"data.name": "tfd"}, "build", "[data].name = 'tfd' has no labels; choose from: "),
+    ({"data.name": "tfd"}, "build", "[data].name = 'tfd' has no classes; choose a labelled dataset: "),
     ({"loss.penalties.gradient": 1.0}, "build", "takes no [loss.penalties]"),
     ({"model.architecture": "mlp"}, "build", "choose from: salimans2016"),
 ])

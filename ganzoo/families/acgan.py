@@ -61,11 +61,11 @@ class ACGAN(ConditionalGAN):
 
     @classmethod
     def network_options(cls, recipe):
-        return {"classes": dataset_classes(recipe)}
+        return {"classes": labelled_classes(recipe)}
 
     @classmethod
     def discriminator_options(cls, recipe):
-        classes = dataset_classes(recipe)
+        classes = labelled_classes(recipe)
         check_class_head(recipe)
         return {"auxiliary_classes": classes}
 
@@ -119,18 +119,6 @@ class ACGAN(ConditionalGAN):
         for name, outputs in zip(CLASS_ACCURACIES, (real_outputs, fake_outputs)):
             found[name] = class_accuracy(outputs["class_logits"], outputs["label"])
         return found
-
-
-def dataset_classes(recipe):
-    """The dataset's classes; for one without, the conditional family's RecipeError with the
-    labelled datasets to choose from."""
-    try:
-        return labelled_classes(recipe)
-    except RecipeError as error:
-        labelled = [name for name, spec in registry.DATASETS.items() if spec.classes >= 2]
-        raise RecipeError(f"{error}; choose a labelled dataset: {', '.join(labelled)}, a folder "
-                          f"with [data].labels = \"subfolders\" or a tfds:NAME with class "
-                          f"labels") from None
 
 
 def has_class_head(architecture):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ganzoo import registry
 from ganzoo.errors import GanzooError, RecipeError
 from ganzoo.gan import GAN
 from ganzoo.noise import LATENT
@@ -79,10 +80,13 @@ def cycling_labels(count, classes):
 
 
 def labelled_classes(recipe):
-    """The dataset's number of classes, or a RecipeError for a dataset without labels."""
+    """The dataset's number of classes, or a RecipeError for a dataset without labels naming
+    the labelled ones (every family that reads labels checks its recipe with this)."""
     classes = recipe.dataset.classes
     if classes < 2:
+        labelled = [name for name, spec in registry.DATASETS.items() if spec.classes >= 2]
         raise RecipeError(f"{recipe.path}: [model].family = {recipe.model.family!r} needs a "
                           f"labelled dataset, and [data].name = {recipe.data.name!r} has no "
-                          f"classes to condition on")
+                          f"classes; choose a labelled dataset: {', '.join(labelled)}, a folder "
+                          f"with [data].labels = \"subfolders\" or a tfds:NAME with class labels")
     return classes

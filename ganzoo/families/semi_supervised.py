@@ -36,6 +36,7 @@ import tensorflow as tf
 
 from ganzoo import registry
 from ganzoo.errors import RecipeError
+from ganzoo.families.conditional import labelled_classes
 from ganzoo.gan import GAN
 
 D_TERMS = ("d_supervised_loss", "d_unsupervised_loss")
@@ -169,12 +170,7 @@ def check_recipe(recipe):
     labels, [data].labelled unset or not a multiple of the classes, penalties, or nets whose
     D cannot be a classifier. (`ganzoo.data.labelled` checks it against the training split.)"""
     where = f"{recipe.path}: [model].family = {recipe.model.family!r}"
-    classes, labelled = recipe.dataset.classes, recipe.data.labelled
-    if classes < 2:
-        labelled_sets = [name for name, spec in registry.DATASETS.items() if spec.classes >= 2]
-        raise RecipeError(f"{where} needs a labelled dataset, and [data].name = "
-                          f"{recipe.data.name!r} has no labels; choose from: "
-                          f"{', '.join(labelled_sets)}")
+    classes, labelled = labelled_classes(recipe), recipe.data.labelled
     if labelled < classes or labelled % classes:
         raise RecipeError(f"{where}: [data].labelled = {labelled} must be a positive multiple "
                           f"of the {classes} classes (as many labels of each class), e.g. "
