@@ -26,6 +26,7 @@ from ganzoo.data.folder import load_folder
 from ganzoo.data.images import load_images
 from ganzoo.data import tfds_named
 from ganzoo.data.local import resolve_data_dir
+from ganzoo.data.stacked import load_stacked
 from ganzoo.data.toy import load_toy
 
 __all__ = ["DataError", "Examples", "SPLITS", "StreamedExamples", "load_examples",
@@ -55,6 +56,8 @@ def load_examples(config: DataConfig, split: str, seed: int) -> Examples | Strea
         return load_folder(config, split)
     if key == "tfds:NAME":
         return tfds_named.load_named(config, split)
+    if key == "stacked_mnist":  # three MNIST digits per image, drawn from `seed`
+        return load_stacked(config, split, seed)
     return load_images(config, split)
 
 

@@ -345,6 +345,8 @@ APPLIES_TO["inference"] = ("mnist", "fashion_mnist")
 # An inpainting model's completions of test images, scored by ganzoo's classifier.
 INPAINTING_METRICS = ("inpainting_accuracy", "inpainting_fid")
 APPLIES_TO.update({name: ("mnist", "fashion_mnist") for name in INPAINTING_METRICS})
+# Digit triples read by ganzoo's MNIST classifier on each channel (`ganzoo.eval.stacked`).
+APPLIES_TO["stacked_modes"] = ("stacked_mnist",)
 FAMILY_METRICS = ("test_errors", "inference", *INPAINTING_METRICS)
 
 
@@ -382,6 +384,10 @@ def check_metrics(recipe, names):
 
 def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
     """The feature extractor the metrics need (None when none does): fails before any work."""
+    if "stacked_modes" in names:  # its own MNIST classifier (ganzoo.eval.stacked), beside any
+        from ganzoo.eval.classifier import load_classifier
+
+        load_classifier("mnist")  # a one-line ClassifierMissing now, before any work
     images = recipe.dataset.kind == "image"
     if not any(name in FEATURE_METRICS or name in INPAINTING_METRICS
                or (images and name in CONDITIONAL_METRICS) for name in names):

@@ -182,6 +182,8 @@ def headline(name, values):
     if name == "modes":
         return (f"{v['modes']} modes, {v['high_quality']:.1%} high quality, "
                 f"reverse KL {v['reverse_kl']:.3f}")
+    if name == "stacked_modes":
+        return f"{v['stacked_modes']} of 1000 modes, KL {v['stacked_kl']:.3f}"
     if name in ("kid", "is"):
         return f"{v[name]:.4g} ± {v[name + '_std']:.2g}" + beside(name)
     if len(v) == 1:
@@ -230,6 +232,7 @@ VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "test_errors": ("test_errors",),
               "inpainting_accuracy": ("inpainting_accuracy", "inpainting_observed_accuracy"),
               "inpainting_fid": ("inpainting_fid",),
+              "stacked_modes": ("stacked_modes", "stacked_kl"),
               "inference": ("nn_accuracy", "reconstruction_error", "random_pair_error")}
 
 
