@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ganzoo import distribute, registry, runs
+from ganzoo import distribute, precision, registry, runs
 from ganzoo.data import recipe_examples, resident_examples
 from ganzoo.distribute import check_batch, make_strategy
 from ganzoo.errors import RecipeError, RunError
@@ -47,27 +47,36 @@ def build_gan(recipe, strategy=None, with_data=True):
     below = stacked_run(recipe, with_weights=with_data) if model.generator.stack_on else None
     options = family.network_options(recipe)
     with strategy.scope():
-        try:
-            if below is not None:
-                generator = build_stacked_generator(recipe, *below)
-            else:
-                generator = architecture.build_generator(model, recipe.data_shape, output_bias,
-                                                         seed=train.seed, **options)
-            discriminator = architecture.build_discriminator(
-                model, family.discriminator_input_shape(recipe.data_shape, recipe),
-                seed=train.seed + 1, **family.discriminator_options(recipe))
-        except ValueError as error:
-            raise RecipeError(f"{recipe.path}: {error}") from None
+        # Every network (a BiGAN's encoder too) computes in [train].precision; the GAN, its
+        # metrics and optimizers stay float32, and so do the networks' outputs.
+        with precision.policy_scope(train.precision):
+            try:
+                if below is not None:
+                    generator = build_stacked_generator(recipe, *below)
+                else:
+                    generator = architecture.build_generator(model, recipe.data_shape,
+                                                             output_bias, seed=train.seed,
+                                                             **options)
+                discriminator = architecture.build_discriminator(
+                    model, family.discriminator_input_shape(recipe.data_shape, recipe),
+                    seed=train.seed + 1, **family.discriminator_options(recipe))
+            except ValueError as error:
+                raise RecipeError(f"{recipe.path}: {error}") from None
+            extra = family.recipe_options(recipe)
         gan = family(
-            generator, discriminator,
+            precision.float32_outputs(generator), precision.float32_outputs(discriminator),
             LatentPrior(model.prior, model.latent_dim, model.prior_scale),
             loss=recipe.loss.name, penalties=recipe.loss.penalties, k=train.k,
             update=train.update, seed=train.seed, steps_per_epoch=epoch_steps,
-            jit_compile=train.jit_compile, **family.recipe_options(recipe),
+            jit_compile=train.jit_compile,
+            **{name: precision.float32_outputs(value) for name, value in extra.items()},
         )
+        optimizers = {name: precision.loss_scaled(
+            make_optimizer(train, settings, epoch_steps, name), train.precision)
+            for name, settings in (("d_optimizer", train.discriminator),
+                                   ("g_optimizer", train.generator))}
         gan.compile(
-            d_optimizer=make_optimizer(train, train.discriminator, epoch_steps, "d_optimizer"),
-            g_optimizer=make_optimizer(train, train.generator, epoch_steps, "g_optimizer"),
+            **optimizers,
             steps_per_execution=steps_per_execution(recipe, epoch_steps, strategy) if with_data else 1,
         )
     return gan

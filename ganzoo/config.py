@@ -23,7 +23,8 @@ class DataConfig:
     """Where the training examples come from.
 
     name: a toy distribution generated in-process (ring8, grid25, gaussian1d), an image
-      dataset (mnist, fashion_mnist, cifar10, tfd), `folder` (the images under `path`) or
+      dataset (mnist, fashion_mnist, cifar10, tfd; stacked_mnist, three MNIST digits as
+      the channels of one image, `ganzoo.data.stacked`), `folder` (the images under `path`) or
       `tfds:NAME` (any prepared TFDS image dataset, e.g. `tfds:celeb_a`); every recipe must
       name one. Folder and tfds:NAME images are streamed from disk, not held in memory.
     source: `auto` reads the local files when present, else a prepared TFDS dataset;
@@ -37,7 +38,8 @@ class DataConfig:
       CIFAR-10 preprocessing). Eval, export and pictures map `unit` and `symmetric` pixels
       back to [0, 1] the same way for real and generated images.
     num_examples: how many points a toy distribution draws once (seeded) to form its
-      training set.
+      training set; for `stacked_mnist`, how many stacked images (PacGAN's code: 128,000;
+      its recipes say so), each of three MNIST digits drawn from the seed.
     std: the toy distribution's standard deviation; 0 means its standard value
       (ring8 0.01, grid25 0.05, gaussian1d 0.5).
     path: the folder of a `folder` dataset, whose PNG and JPEG images are found recursively
@@ -274,6 +276,9 @@ class TrainConfig:
       the largest divisor of both that is at most 25.
     strategy: `auto`, `default`, `one_device`, `mirrored` or `multi_worker`.
     jit_compile: XLA-compile the per-replica loss and gradient computation.
+    precision: `float32`, `mixed_bfloat16` or `mixed_float16` (`ganzoo.precision`): the networks
+      compute in that dtype on float32 weights; losses, penalties, logs and exports stay
+      float32; mixed_float16 adds dynamic loss scaling.
     """
 
     epochs: int = 10
@@ -296,6 +301,7 @@ class TrainConfig:
     steps_per_execution: int = 0
     strategy: str = "auto"
     jit_compile: bool = False
+    precision: str = "float32"
     generator: OptimizerConfig = field(default_factory=OptimizerConfig)
     discriminator: OptimizerConfig = field(default_factory=OptimizerConfig)
 
@@ -368,6 +374,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "train.update": ("alternating", "simultaneous"),
     "train.optimizer": registry.OPTIMIZERS,
     "train.strategy": registry.STRATEGIES,
+    "train.precision": registry.PRECISIONS,
     "eval.metrics": registry.METRICS.names(),
     "eval.extractor": registry.EXTRACTORS,
 }

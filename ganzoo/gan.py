@@ -231,7 +231,11 @@ class GAN(keras.Model):
         players = self.players()
         with tf.GradientTape(persistent=len(names) > 1) as tape:
             terms, logs = self.terms(batch, draws, names)
-            totals = {name: self.scale_loss(tf.add_n(list(terms[name].values()))) for name in names}
+            # The optimizer's scale_loss is the identity but under mixed_float16, where its
+            # LossScaleOptimizer multiplies by the loss scale and apply_gradients divides the
+            # gradients by it again (ganzoo.precision).
+            totals = {name: players[name][0].scale_loss(
+                self.scale_loss(tf.add_n(list(terms[name].values())))) for name in names}
         gradients = {name: tape.gradient(totals[name], players[name][1]) for name in names}
         del tape
         return gradients, logs

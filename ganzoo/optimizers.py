@@ -92,6 +92,7 @@ def make_optimizer(train, settings, steps_per_epoch, name):
 
 def current_momentum(optimizer):
     """The momentum an optimizer applies now (0 where it has none), for logging."""
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # mixed_float16's loss scaling
     if isinstance(optimizer, RampedMomentumSGD):
         return float(optimizer.current_momentum())
     return float(getattr(optimizer, "momentum", 0.0) or 0.0)

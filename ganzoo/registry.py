@@ -90,10 +90,12 @@ METRICS = Registry("metric", {
     "inference": "ganzoo.eval.inference:inference_metric",
     "inpainting_accuracy": "ganzoo.eval.inpainting:inpainting_accuracy_metric",
     "inpainting_fid": "ganzoo.eval.inpainting:inpainting_fid_metric",
+    "stacked_modes": "ganzoo.eval.stacked:stacked_modes_metric",
 })
 
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker")
 OPTIMIZERS = ("sgd", "adam")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # [train].precision: ganzoo.precision
 PRIORS = ("uniform", "normal")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "softplus")
 EXTRACTORS = ("auto", "classifier", "inception")
@@ -126,6 +128,9 @@ DATASETS = {
     "fashion_mnist": DatasetSpec("image", (28, 28, 1), 10, ("parzen",)),
     "cifar10": DatasetSpec("image", (32, 32, 3), 10, ("parzen",)),
     "tfd": DatasetSpec("image", (48, 48, 1), 0, ("parzen",)),
+    # Three MNIST digits as the channels of one image; its label (and mode) is the digit triple
+    # 100 d0 + 10 d1 + d2 (VEEGAN, PacGAN Table 2; ganzoo/data/stacked.py).
+    "stacked_mnist": DatasetSpec("image", (28, 28, 3), 1000, ("stacked_modes",)),
     # The recipe's own images: FID by default (Parzen windows in pixel space mean little on
     # natural images); shape and classes from [data] and the files.
     "folder": DatasetSpec("image", (), 0, ("fid",), resolve="ganzoo.data.folder:folder_spec"),
