@@ -163,7 +163,7 @@ def test_a_dataset_without_classes_is_one_line(tmp_path, capsys):
     assert err[0].startswith(f"ganzoo: error: {recipe}: [model].family = 'acgan' needs a "
                              f"labelled dataset, and [data].name = 'folder' has no classes")
     assert err[0].endswith("; choose a labelled dataset: ring8, grid25, mnist, fashion_mnist, "
-                           "cifar10, a folder with [data].labels = \"subfolders\" or a tfds:NAME "
+                           "cifar10, stacked_mnist, a folder with [data].labels = \"subfolders\" or a tfds:NAME "
                            "with class labels")
     assert not (tmp_path / "run").exists()
 
