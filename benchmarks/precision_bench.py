@@ -19,12 +19,12 @@ a CPU; the CPU's SIMD flags are printed with the table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
+
+from cells import cpu_flags, fit_rate, report, run_child, summary
 
 ROWS = {"ring8": "toy/ring8", "mnist": "goodfellow2014/mnist"}
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -32,23 +32,7 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 def measure_fit(recipe_name, precision, seconds):
     """Steps/s of `GAN.fit` (no callbacks) after tracing and one warm-up call."""
-    import ganzoo
-    from ganzoo.build import build_gan
-    from ganzoo.training import dataset
-
-    recipe = ganzoo.load_recipe(recipe_name, overrides={"train.precision": precision})
-    gan = build_gan(recipe)
-    data = dataset(recipe)
-    unit = gan.steps_per_execution
-    gan.fit(data, epochs=1, steps_per_epoch=2 * unit, verbose=0)  # trace and warm up
-    steps = unit
-    while True:  # grow the timed run until it lasts `seconds`
-        start = time.perf_counter()
-        gan.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return steps / elapsed
-        steps = -(-int(steps * max(2.0, 1.2 * seconds / elapsed)) // unit) * unit
+    return fit_rate(recipe_name, {"train.precision": precision}, seconds, warmup=2, first=1)
 
 
 def measure_matmul(n=1024, seconds=1.5):
@@ -76,34 +60,7 @@ def child(argv):
         result = measure_matmul()
     else:
         result = {"steps_per_s": measure_fit(ROWS[what], precision, seconds)}
-    print("RESULT " + json.dumps(result), flush=True)
-
-
-def run_child(args, seconds):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, __file__, "--child", *args, str(seconds)],
-                          capture_output=True, text=True, env=env)
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-    return {"error": tail[:160]}
-
-
-def summary(values):
-    if not values:
-        return "–"
-    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
-
-
-def cpu_flags():
-    """The CPU's SIMD flags (avx*, amx*, fma) from /proc/cpuinfo."""
-    try:
-        text = open("/proc/cpuinfo").read()
-    except OSError:
-        return "unknown"
-    flags = text.split("flags", 2)[1].split("\n")[0].split(":", 1)[-1].split()
-    return " ".join(sorted({f for f in flags if f.startswith(("avx", "amx", "fma"))}))
+    report(result)
 
 
 def main(argv=None):
@@ -125,11 +82,11 @@ def main(argv=None):
     rates = {(row, p): [] for row in rows for p in precisions}
     errors, matmul, loads = {}, {}, []
     for round_ in range(args.rounds):
-        for name, value in run_child(["matmul", "-"], 0).items():
+        for name, value in run_child(__file__, ["matmul", "-"], 0).items():
             matmul.setdefault(name, []).append(value)
         for row in rows:
             for precision in precisions:
-                result = run_child([row, precision], args.seconds)
+                result = run_child(__file__, [row, precision], args.seconds)
                 if "error" in result:
                     errors[(row, precision)] = result["error"]
                 else:

@@ -26,13 +26,13 @@ forward, and every pass a gradient flows back through costs 3x its forward.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
+
+from cells import cpu_flags, fit_rate, report, run_child, summary
 
 ROWS = {
     "ring8": "toy/ring8",
@@ -105,23 +105,7 @@ def keras_flops(network, batch):
 
 
 def measure_ganzoo(recipe_name, overrides, seconds):
-    import ganzoo
-    from ganzoo.build import build_gan
-    from ganzoo.training import dataset
-
-    recipe = ganzoo.load_recipe(recipe_name, overrides=overrides)
-    gan = build_gan(recipe)
-    data = dataset(recipe)
-    unit = gan.steps_per_execution
-    gan.fit(data, epochs=1, steps_per_epoch=4 * unit, verbose=0)  # trace and warm up
-    steps = 2 * unit
-    while True:  # grow the timed run until it lasts `seconds`
-        start = time.perf_counter()
-        gan.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return steps / elapsed
-        steps = -(-int(steps * max(2.0, 1.2 * seconds / elapsed)) // unit) * unit
+    return fit_rate(recipe_name, overrides, seconds)
 
 
 # -- PyTorch -----------------------------------------------------------------------------------
@@ -342,24 +326,7 @@ def child(argv):
         else:
             rate = measure_torch(recipe, implementation == "torch.compile", seconds)
         result = {"steps_per_s": rate}
-    print("RESULT " + json.dumps(result), flush=True)
-
-
-def run_child(args, seconds):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, __file__, "--child", *args, str(seconds)],
-                          capture_output=True, text=True, env=env)
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-    return {"error": tail[:160]}
-
-
-def summary(values):
-    if not values:
-        return "–"
-    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+    report(result)
 
 
 def main(argv=None):
@@ -385,11 +352,11 @@ def main(argv=None):
     rates = {(row, impl): [] for row, _ in rows for impl in IMPLEMENTATIONS}
     errors, matmul, loads = {}, {"float32": [], "bfloat16": []}, []
     for round_ in range(args.rounds):
-        for name, value in run_child(["matmul", "-"], 0).items():
+        for name, value in run_child(__file__, ["matmul", "-"], 0).items():
             matmul.setdefault(name, []).append(value)
         for row, _ in rows:
             for impl in IMPLEMENTATIONS:
-                result = run_child([row, impl], args.seconds)
+                result = run_child(__file__, [row, impl], args.seconds)
                 if "error" in result:
                     errors[(row, impl)] = result["error"]
                 else:
@@ -399,9 +366,7 @@ def main(argv=None):
 
     f32 = statistics.median(matmul["float32"])
     bf16 = statistics.median(matmul["bfloat16"])
-    flags = open("/proc/cpuinfo").read().split("flags", 2)[1].split("\n")[0].split()
-    simd = " ".join(f for f in flags if f.startswith(("avx", "amx", "fma")))
-    print(f"CPU SIMD flags: {simd}")
+    print(f"CPU SIMD flags: {cpu_flags()}")
     print(f"float32 matmul 2048^3: {f32 / 1e9:.0f} GFLOP/s; bfloat16 1024^3: {bf16 / 1e9:.1f} GFLOP/s "
           f"(PyTorch, median of {args.rounds}); load average after each round: "
           f"{', '.join(f'{x:.2f}' for x in loads)}\n")

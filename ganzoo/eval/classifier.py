@@ -169,8 +169,9 @@ class ClassifierExtractor:
         return features.astype(np.float64), probabilities.astype(np.float64)
 
 
-def load_classifier(dataset, path=None):
-    """The saved classifier for `dataset`, or a one-line ClassifierMissing saying how to train it."""
+def classifier_path(dataset, path=None):
+    """Where the saved classifier for `dataset` is, or a one-line ClassifierMissing saying how
+    to train it (a check before any work that loads nothing)."""
     if dataset not in DATASETS:
         raise GanzooError(f"the ganzoo classifier exists for {', '.join(DATASETS)} only, not "
                           f"{dataset}; use --extractor inception")
@@ -178,7 +179,12 @@ def load_classifier(dataset, path=None):
     if not path.is_file():
         raise ClassifierMissing(f"no {dataset} classifier at {path}; train it (1-2 min) with: "
                                 f"ganzoo classifier train --dataset {dataset}")
-    return ClassifierExtractor(path, dataset)
+    return path
+
+
+def load_classifier(dataset, path=None):
+    """The saved classifier for `dataset`, or a one-line ClassifierMissing saying how to train it."""
+    return ClassifierExtractor(classifier_path(dataset, path), dataset)
 
 
 def _read_info(path):

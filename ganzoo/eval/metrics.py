@@ -385,9 +385,9 @@ def check_metrics(recipe, names):
 def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
     """The feature extractor the metrics need (None when none does): fails before any work."""
     if "stacked_modes" in names:  # its own MNIST classifier (ganzoo.eval.stacked), beside any
-        from ganzoo.eval.classifier import load_classifier
+        from ganzoo.eval.classifier import classifier_path
 
-        load_classifier("mnist")  # a one-line ClassifierMissing now, before any work
+        classifier_path("mnist")  # a one-line ClassifierMissing now, before any work
     images = recipe.dataset.kind == "image"
     if not any(name in FEATURE_METRICS or name in INPAINTING_METRICS
                or (images and name in CONDITIONAL_METRICS) for name in names):
