@@ -63,12 +63,13 @@ def build_gan(recipe, strategy=None, with_data=True):
             except ValueError as error:
                 raise RecipeError(f"{recipe.path}: {error}") from None
             extra = family.recipe_options(recipe)
+        jit_compile = xla_choice(train.jit_compile, generator, discriminator, *extra.values())
         gan = family(
             precision.float32_outputs(generator), precision.float32_outputs(discriminator),
             LatentPrior(model.prior, model.latent_dim, model.prior_scale),
             loss=recipe.loss.name, penalties=recipe.loss.penalties, k=train.k,
             update=train.update, seed=train.seed, steps_per_epoch=epoch_steps,
-            jit_compile=train.jit_compile,
+            jit_compile=jit_compile,
             **{name: precision.float32_outputs(value) for name, value in extra.items()},
         )
         optimizers = {name: precision.loss_scaled(
@@ -80,6 +81,35 @@ def build_gan(recipe, strategy=None, with_data=True):
             steps_per_execution=steps_per_execution(recipe, epoch_steps, strategy) if with_data else 1,
         )
     return gan
+
+
+def xla_choice(setting, *networks):
+    """Whether the step runs under XLA: [train].jit_compile as given, or for `auto` on where it
+    is exact and pays on this project's CPUs (benchmarks/RESULTS.md, "ganzoo against PyTorch"):
+    off for networks with an active random layer (dropout, Gaussian noise: XLA draws other
+    values than TensorFlow's kernels, and the same on every replica, so N replicas would no
+    longer equal one device) and for convolutional ones (XLA was slower on DCGAN here); on
+    otherwise (1.2-1.7x on the MLP rows). The GAN's own draws (z, labels, penalty weights) are
+    made outside XLA, so switching it changes a run only by float rounding."""
+    if setting != "auto":
+        return bool(setting)
+    import keras
+
+    random_layers = (keras.layers.Dropout, keras.layers.GaussianNoise,
+                     keras.layers.GaussianDropout, keras.layers.AlphaDropout)
+    conv_layers = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
+                   keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
+                   keras.layers.Conv3DTranspose, keras.layers.DepthwiseConv2D,
+                   keras.layers.SeparableConv2D)
+    for network in networks:
+        if not isinstance(network, keras.Model):
+            continue
+        for layer in network._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, random_layers) and getattr(layer, "rate", getattr(layer, "stddev", 1)):
+                return False
+            if isinstance(layer, conv_layers):
+                return False
+    return True
 
 
 AUTO_STEPS_PER_EXECUTION = 25  # the most [train].steps_per_execution = 0 chooses

@@ -189,7 +189,8 @@ def run_train(args):
         return 0
 
     def announce(gan):
-        print(f"ganzoo: training {recipe.name} into {run_dir} on {describe(strategy)} "
+        xla = "XLA" if gan.xla else "no XLA"
+        print(f"ganzoo: training {recipe.name} into {run_dir} on {describe(strategy)}, {xla} "
               f"(tensorboard --logdir {run_dir / 'logs'})", file=sys.stderr)
 
     started = time.monotonic()

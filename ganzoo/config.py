@@ -275,7 +275,11 @@ class TrainConfig:
       epoch's steps and log_every. The run is the same whatever it is (bit for bit). 0 = auto:
       the largest divisor of both that is at most 25.
     strategy: `auto`, `default`, `one_device`, `mirrored` or `multi_worker`.
-    jit_compile: XLA-compile the per-replica loss and gradient computation.
+    jit_compile: XLA-compile the per-replica loss and gradient computation: true, false or
+      `auto` (the default: on where it is exact and faster on this project's CPUs, that is for
+      networks without random layers (dropout, Gaussian noise), whose draws XLA makes
+      differently from TensorFlow's kernels and alike on every replica, and without
+      convolutions, which XLA made slower here; `ganzoo.build.xla_choice`).
     precision: `float32`, `mixed_bfloat16` or `mixed_float16` (`ganzoo.precision`): the networks
       compute in that dtype on float32 weights; losses, penalties, logs and exports stay
       float32; mixed_float16 adds dynamic loss scaling.
@@ -300,7 +304,7 @@ class TrainConfig:
     log_every: int = 50
     steps_per_execution: int = 0
     strategy: str = "auto"
-    jit_compile: bool = False
+    jit_compile: bool | str = "auto"
     precision: str = "float32"
     generator: OptimizerConfig = field(default_factory=OptimizerConfig)
     discriminator: OptimizerConfig = field(default_factory=OptimizerConfig)
@@ -375,6 +379,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "train.optimizer": registry.OPTIMIZERS,
     "train.strategy": registry.STRATEGIES,
     "train.precision": registry.PRECISIONS,
+    "train.jit_compile": ("auto",),  # or true / false
     "eval.metrics": registry.METRICS.names(),
     "eval.extractor": registry.EXTRACTORS,
 }

@@ -85,6 +85,7 @@ class GAN(keras.Model):
         self.seed = seed
         self.steps_per_epoch = steps_per_epoch
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.log_names()}
+        self.xla = bool(jit_compile)  # (Keras' own jit_compile stays False: see compile)
         if jit_compile:
             # XLA on the per-replica work only: Keras' jit_compile=True fails with mirrored
             # replicas (see the notes on distribution in README.md).

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import math
 import tomllib
+import types
 import typing
 from pathlib import Path
 
@@ -159,12 +160,23 @@ def check_value(kind, value, where, key):
     label = f"[{'.'.join(key[:-1])}].{key[-1]}" if len(key) > 1 else key[0]
     if typing.get_origin(kind) is dict:
         return check_mapping(kind, value, where, key)
+    if isinstance(kind, types.UnionType):  # bool | str: true, false or a named setting
+        return check_switch(value, where, label, dotted)
     if typing.get_origin(kind) is list:
         (item_kind,) = typing.get_args(kind)
         if not isinstance(value, list):
             raise RecipeError(f"{where}: {label} must be a list of {item_kind.__name__}, not {value!r}")
         return [check_scalar(item_kind, item, where, label, dotted) for item in value]
     return check_scalar(kind, value, where, label, dotted)
+
+
+def check_switch(value, where, label, dotted):
+    """A key that is true, false or one of its CHOICES ([train].jit_compile: "auto")."""
+    choices = schema.CHOICES[dotted]
+    if isinstance(value, bool) or value in choices:
+        return value
+    named = ", ".join(repr(choice) for choice in choices)
+    raise RecipeError(f"{where}: {label} must be true, false or {named}, not {value!r}")
 
 
 MAPPING_NOUNS = {"loss.penalties": "penalty"}

@@ -223,17 +223,25 @@ def check_same_recipe(recipe, run_dir):
         raise RunError(f"{run_dir}: the recipe differs from the one this run was trained with "
                        f"({Path(run_dir) / RECIPE_FILE}); --resume may change only train.epochs, "
                        "train.strategy, train.log_every, train.steps_per_execution, [eval] and, "
-                       "without dropout, "
+                       "without dropout or noise layers, "
                        "train.jit_compile")
+
+
+def has_random_layers(model):
+    """Whether the recipe's networks draw at random in training: dropout in G or D, Gaussian
+    noise in D (tests/test_training.py checks this against the built networks' layers)."""
+    d, g = model.discriminator, model.generator
+    return min(d.input_keep, d.hidden_keep, g.hidden_keep) < 1 or d.input_noise > 0 or d.hidden_noise > 0
 
 
 def what_decides_the_weights(config):
     """The recipe with the keys that cannot change the trained weights set to fixed values."""
-    # XLA draws other dropout masks than TensorFlow's kernels (the same on every replica), so
-    # with dropout on, switching XLA would change the run.
-    dropout = min(config.model.discriminator.input_keep, config.model.discriminator.hidden_keep) < 1
+    # XLA draws other dropout masks and noise than TensorFlow's kernels (the same on every
+    # replica), so with a random layer, switching XLA would change the run; `auto` is off there
+    # (ganzoo.build.xla_choice).
+    random_layers = has_random_layers(config.model)
     train = dataclasses.replace(config.train, epochs=1, strategy="auto", log_every=1,
                                 steps_per_execution=0,
-                                jit_compile=config.train.jit_compile if dropout else False)
+                                jit_compile=config.train.jit_compile is True and random_layers)
     return dataclasses.replace(resolve_paths(config), train=train, eval=type(config.eval)(),
                                name="", description="", paper="", expected="")

@@ -109,6 +109,10 @@ def test_overrides_are_typed_like_the_file():
     ("extra = 1\n", "unknown key 'extra' in the top level"),
     ("[data\nname = 'x'\n", "not valid TOML"),
     ("data = 3\n", "[data] must be a table"),
+    ("[data]\nname = 'ring8'\n[train]\njit_compile = 'yes'\n",
+     "[train].jit_compile must be true, false or 'auto', not 'yes'"),
+    ("[data]\nname = 'ring8'\n[train]\njit_compile = 1\n",
+     "[train].jit_compile must be true, false or 'auto', not 1"),
 ])
 def test_bad_recipes_are_rejected_with_a_one_line_message(tmp_path, text, expected):
     path = write(tmp_path, text)
@@ -126,12 +130,20 @@ def test_bad_recipes_are_rejected_with_a_one_line_message(tmp_path, text, expect
     ("train.epochs", "0", "[train].epochs = 0 is impossible"),
     ("train", "3", "'train' is a section"),
     ("loss.name", "hinje", "choose from: minimax, non_saturating, least_squares, wasserstein, hinge"),
+    ("train.jit_compile", "on", "[train].jit_compile must be true, false or 'auto', not 'on'"),
 ])
 def test_bad_overrides_are_rejected(key, value, expected):
     with pytest.raises(ganzoo.RecipeError, match=None) as error:
         load_recipe("toy/ring8", overrides={key: value})
     assert expected in str(error.value)
     assert "--set" in str(error.value)
+
+
+@pytest.mark.parametrize("text, value", [("auto", "auto"), ("true", True), ("false", False),
+                                         ('"auto"', "auto")])
+def test_jit_compile_is_a_switch_or_auto(text, value):
+    assert load_recipe("toy/ring8", overrides={"train.jit_compile": text}).train.jit_compile == value
+    assert load_recipe("toy/ring8").train.jit_compile in ("auto", True)  # the default, or the recipe's
 
 
 @pytest.mark.parametrize("overrides, expected", [

@@ -35,14 +35,20 @@ def test_shipped_export_serves_both_signatures(version, tmp_path):
     latent_dim, shape = meta["latent_dim"], tuple(meta["output_shape"])
     z = np.random.default_rng(0).uniform(-1, 1, size=(3, latent_dim)).astype(np.float32)
     seeds = np.array([5, 6, 5], np.int64)
-    np.savez(tmp_path / "in.npz", **{"0/serving_default/z": z, "0/sample/seed": seeds})
+    # Inputs beside z and seed (a conditional generator's int64 `label`), in both signatures.
+    extra = {name: np.array([1, 2, 1], np.int64)
+             for name in meta.get("inputs", {}) if name not in ("z", "seed")}
+    np.savez(tmp_path / "in.npz", **{"0/serving_default/z": z, "0/sample/seed": seeds},
+             **{f"0/{signature}/{name}": value for name, value in extra.items()
+                for signature in ("serving_default", "sample")})
     subprocess.run([sys.executable, str(HERE / "tf1_loader_check.py"), tmp_path / "in.npz",
                     tmp_path / "out.npz", version], check=True, timeout=300,
                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     tf1 = np.load(tmp_path / "out.npz")
     outputs = ["points"] if len(shape) == 1 else ["images", "pixels"]
     loaded = tf.saved_model.load(str(version))
-    tf2 = loaded.signatures["serving_default"](z=tf.constant(z))
+    tf2 = loaded.signatures["serving_default"](
+        z=tf.constant(z), **{name: tf.constant(value) for name, value in extra.items()})
     for name in outputs:
         assert tf1[f"0/serving_default/{name}"].shape == (3,) + shape
         assert tf1[f"0/sample/{name}"].shape == (3,) + shape

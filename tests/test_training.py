@@ -74,13 +74,34 @@ def test_resume_refuses_a_changed_recipe(tmp_path):
         ganzoo.train(tiny_ring8(**{"train.learning_rate": 0.5}), tmp_path / "run", resume=True)
 
 
+@pytest.mark.parametrize("name, xla", [
+    ("toy/ring8", True),                # MLPs without random layers
+    ("goodfellow2014/mnist", False),    # dropout in D
+    ("mirza2014/mnist", False),         # dropout in G and D
+    ("salimans2016/mnist_100", False),  # Gaussian noise in D
+    ("dcgan2015/mnist", False),         # convolutions
+    ("bigan2016/mnist", None),          # whatever its nets hold: the two readings must agree
+])
+def test_auto_xla_is_off_for_random_and_convolutional_layers(name, xla):
+    recipe = ganzoo.load_recipe(name, overrides={"train.jit_compile": "auto"})
+    gan = build_gan(recipe, with_data=False)
+    if xla is not None:
+        assert gan.xla is xla
+    # The resume check reads random layers from the recipe (without TensorFlow): it must agree
+    # with the layers `auto` found in the built networks, for the nets without convolutions.
+    if name != "dcgan2015/mnist":
+        assert runs.has_random_layers(recipe.config.model) is (not gan.xla)
+    assert build_gan(ganzoo.load_recipe(name, overrides={"train.jit_compile": True}),
+                     with_data=False).xla
+
+
 def test_resume_may_switch_xla_only_without_dropout(tmp_path):
     ganzoo.train(tiny_ring8(**{"train.epochs": 1}), tmp_path / "plain", verbose=0)
     ganzoo.train(tiny_ring8(**{"train.epochs": 2, "train.jit_compile": True}),
                  tmp_path / "plain", resume=True, verbose=0)
     dropout = {"model.discriminator.hidden_keep": 0.5}
     ganzoo.train(tiny_ring8(**{**dropout, "train.epochs": 1}), tmp_path / "dropout", verbose=0)
-    with pytest.raises(ganzoo.RunError, match="without dropout, train.jit_compile"):
+    with pytest.raises(ganzoo.RunError, match="without dropout or noise layers, train.jit_compile"):
         ganzoo.train(tiny_ring8(**{**dropout, "train.epochs": 2, "train.jit_compile": True}),
                      tmp_path / "dropout", resume=True, verbose=0)
 
