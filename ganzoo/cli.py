@@ -8,8 +8,11 @@ training exits 1; a multi-worker training that lost a worker exits 75 (restart i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +42,51 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("ganzoo: interrupted; continue a training run with --resume", file=sys.stderr)
         return 130
+
+
+# What TensorFlow's native libraries print while they load, before absl's logging is set up:
+# TF_CPP_MIN_LOG_LEVEL does not reach these (oneDNN's notice on CPUs where it is on by default,
+# AVX512 ones; ../shared/notes/tf-keras-facts.md), so the quiet default hides them itself.
+NATIVE_LOG_LINE = re.compile(r"(?P<level>[IWEF])\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\] "
+                             r"|WARNING: All log messages before absl::InitializeLog\(\)")
+
+
+def load_tensorflow():
+    """Import TensorFlow, hiding the native INFO and WARNING lines it prints while loading
+    unless they were asked for (--verbose, or TF_CPP_MIN_LOG_LEVEL=0 or 1 in the environment).
+    Anything else written to stderr meanwhile (errors included) is passed on."""
+    level = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")
+    if "tensorflow" in sys.modules or level not in ("2", "3"):
+        import tensorflow  # noqa: F401
+        return
+    with native_stderr_captured() as captured:
+        import tensorflow  # noqa: F401
+    sys.stderr.writelines(kept_lines(captured()))
+
+
+def kept_lines(lines):
+    """The captured lines that are not native INFO or WARNING log lines."""
+    return [line for line in lines if (match := NATIVE_LOG_LINE.match(line)) is None
+            or match.group("level") in ("E", "F")]
+
+
+@contextlib.contextmanager
+def native_stderr_captured():
+    """File descriptor 2 (C++ writes included) into a temporary file for the block; yields a
+    function returning the captured lines once the block is over."""
+    lines = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield lambda: lines
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines.extend(capture.read().decode(errors="replace").splitlines(keepends=True))
 
 
 def build_parser():
@@ -167,6 +215,7 @@ def run_train(args):
     recipe = load_recipe(recipe_path, overrides=overrides)
     if run_dir is None:
         run_dir = Path("runs") / f"{recipe.name.replace('/', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    load_tensorflow()
     from ganzoo.distribute import describe, is_chief, make_strategy
 
     # First: logical CPU devices and multi-worker collectives are fixed when TF starts.
@@ -211,6 +260,7 @@ def run_sample(args):
     if args.server:
         if args.run_dir is not None or not args.model:
             raise GanzooError("--server URL needs --model NAME and no RUN_DIR")
+        load_tensorflow()
         from ganzoo import plots, serving
 
         write_samples(args.out, serving.sample(args.server, args.model, args.n, args.seed,
@@ -220,6 +270,7 @@ def run_sample(args):
     if args.run_dir is None:
         raise GanzooError("give a RUN_DIR, or --server URL --model NAME")
     runs.open_run(args.run_dir)
+    load_tensorflow()
     import tensorflow as tf
 
     from ganzoo import plots
@@ -238,6 +289,7 @@ def run_sample(args):
 
 
 def run_export(args):
+    load_tensorflow()
     from ganzoo.export import export_run
 
     print(export_run(args.run_dir, to=args.to, name=args.name, config_base=args.config_base))
@@ -247,6 +299,7 @@ def run_eval(args):
     import contextlib
     import json
 
+    load_tensorflow()
     from ganzoo.eval.runner import evaluate_export, evaluate_run, format_table
     from ganzoo.export import is_export
 
@@ -270,6 +323,7 @@ def run_eval(args):
 
 
 def run_classifier_train(args):
+    load_tensorflow()
     from ganzoo.eval.classifier import default_path, train_classifier
 
     if args.epochs is not None and args.epochs < 1:

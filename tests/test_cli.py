@@ -166,6 +166,24 @@ def test_train_resume_and_sample(tmp_path, capsys):
     assert runs[("--verbose",)].returncode == 0 and absl(runs[("--verbose",)].stderr)
 
 
+def test_quiet_import_hides_native_info_and_warning_lines_only():
+    # What TensorFlow 2.21 prints while loading on a CPU with AVX512 (oneDNN on by default),
+    # which TF_CPP_MIN_LOG_LEVEL does not hide; an error line and anything else stay.
+    from ganzoo import cli
+
+    with cli.native_stderr_captured() as captured:
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are "
+                    b"written to STDERR\n"
+                    b"I0000 00:00:1796222606.119011   12760 port.cc:153] oneDNN custom "
+                    b"operations are on.\n"
+                    b"W0000 00:00:1796222606.2   12760 cpu_feature_guard.cc:227] a warning\n"
+                    b"E0000 00:00:1796222606.3   12760 cuda_dnn.cc:8] an error\n"
+                    b"Traceback (most recent call last):\n")
+    assert cli.kept_lines(captured()) == [
+        "E0000 00:00:1796222606.3   12760 cuda_dnn.cc:8] an error\n",
+        "Traceback (most recent call last):\n"]
+
+
 def test_sample_rejects_bad_arguments(tmp_path):
     assert_user_error(ganzoo("sample", tmp_path, "--n", 0, "--out", tmp_path / "x.png"), "--n must be >= 1")
     assert_user_error(ganzoo("sample", tmp_path, "--out", tmp_path / "x.gif"), "must end in .png or .npy")
