@@ -133,7 +133,8 @@ def test_the_recipe_is_the_papers_sgd_schedule_and_protocol():
     recipe = load_recipe(RECIPE)
     train, model = recipe.train, recipe.model
     assert (model.family, model.architecture, model.latent_dim) == ("conditional", "mirza2014", 100)
-    assert (model.prior, model.prior_scale) == ("uniform", 0.5)  # a cube of side 1
+    # U(-sqrt 3, sqrt 3): with the side-1 cube G ignored z (the recipe's header).
+    assert (model.prior, model.prior_scale) == ("uniform", pytest.approx(3 ** 0.5))
     assert (train.optimizer, train.batch_size, train.learning_rate) == ("sgd", 100, 0.1)
     assert recipe.config.eval.metrics == ["parzen", "class_accuracy"]
     optimizer = make_optimizer(train, train.generator, 500, "g_optimizer")  # 500 steps an epoch
