@@ -230,15 +230,11 @@ def check_consistency(config, where):
     if not data.name:
         raise RecipeError(f"{where}: [data].name is missing: a recipe names its dataset; "
                           f"choose from: {', '.join(schema.CHOICES['data.name'])}")
-    if (model.pack > 1) != (model.family == "pacgan"):
-        raise RecipeError(f"{where}: [model].pack = {model.pack} needs [model].family = 'pacgan' "
-                          f"with pack >= 2 (PacGAN's m), and family 'pacgan' needs pack >= 2; "
-                          f"family is {model.family!r}")
     if train.batch_size % model.pack:
         raise RecipeError(f"{where}: [train].batch_size = {train.batch_size} does not divide into "
                           f"packs of [model].pack = {model.pack}; use a multiple of {model.pack}")
     check_architecture_keys(model, where)
-    check_encoder_keys(config, where)
+    check_family_keys(config, where)
     for net in ("generator", "discriminator"):
         if not getattr(model, net).units:
             raise RecipeError(f"{where}: [model.{net}].units must list at least one layer")
@@ -337,35 +333,32 @@ FIXED_LAYERS = {"mirza2014": {"generator": ("units", "activations", "hidden_bias
                               "discriminator": ("units", "pieces")}}
 
 
-def check_encoder_keys(config, where):
-    """[model.encoder] and [model.discriminator].join_latent: the `bigan` family's, and sound."""
-    model = config.model
-    encoder, defaults = model.encoder, schema.EncoderConfig()
-    if model.family != "bigan":
-        for key in schema.sections(schema.EncoderConfig):
-            if getattr(encoder, key) != getattr(defaults, key):
-                raise RecipeError(f"{where}: [model.encoder].{key} applies only to [model].family "
-                                  f"= 'bigan' (here {model.family!r}); leave it out")
-        if model.discriminator.join_latent:
-            raise RecipeError(f"{where}: [model.discriminator].join_latent applies only to "
-                              f"[model].family = 'bigan' (here {model.family!r}); leave it out")
-        return
-    if model.architecture != "mlp":
-        raise RecipeError(f"{where}: [model].family = 'bigan' needs [model].architecture = 'mlp' "
-                          f"(its encoder and pair discriminator), not {model.architecture!r}")
-    if not encoder.units or len(encoder.activations) != len(encoder.units):
-        raise RecipeError(f"{where}: [model.encoder].activations needs one entry per layer of "
-                          f"units ({len(encoder.units)}, at least 1), not {len(encoder.activations)}")
-    if encoder.init_range > 0 and encoder.init_std > 0:
-        raise RecipeError(f"{where}: [model.encoder] sets both init_range and init_std; choose one")
-    layers = len(model.discriminator.units)
-    if model.discriminator.join_latent > layers - 1:
-        raise RecipeError(f"{where}: [model.discriminator].join_latent = "
-                          f"{model.discriminator.join_latent} is impossible; it must be in "
-                          f"0..{layers - 1} (a hidden layer of D's {layers})")
-    if config.loss.penalties:
-        raise RecipeError(f"{where}: [loss.penalties] are not defined for [model].family = "
-                          f"'bigan' (D judges (x, z) pairs); leave them out")
+def check_family_keys(config, where):
+    """The keys only another family reads left at their defaults, then the recipe's family's
+    own rules (`ganzoo.registry.FAMILY_RULES`, `ganzoo.families.rules`)."""
+    family, defaults = config.model.family, schema.RecipeConfig()
+    for owner, rules in registry.FAMILY_RULES.items():
+        if owner == family:
+            continue
+        for dotted in rules.keys:
+            for key in changed_keys(config, defaults, dotted):
+                section, _, name = key.rpartition(".")
+                raise RecipeError(f"{where}: [{section}].{name} applies only to [model].family = "
+                                  f"{owner!r} (here {family!r}); leave it out")
+    check = registry.family_check(family)
+    if check is not None:
+        check(config, where)
+
+
+def changed_keys(config, defaults, dotted):
+    """The keys at `dotted` (one key, or each key of a section) that differ from the defaults."""
+    value, default = config, defaults
+    for part in dotted.split("."):
+        value, default = getattr(value, part), getattr(default, part)
+    if dataclasses.is_dataclass(value):
+        return [f"{dotted}.{field.name}" for field in dataclasses.fields(value)
+                if getattr(value, field.name) != getattr(default, field.name)]
+    return [dotted] if value != default else []
 
 
 def check_architecture_keys(model, where):

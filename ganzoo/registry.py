@@ -66,6 +66,38 @@ FAMILIES = Registry("family", {
     "inpainting": "ganzoo.families.inpainting:InpaintingGAN",
 })
 
+
+
+@dataclass(frozen=True)
+class FamilyRules:
+    """What the recipe loader checks of a family without importing it (or TensorFlow).
+
+    keys: the recipe keys (dotted, or whole sections) only this family reads; a recipe of any
+      other family must leave them at their defaults.
+    check: "module:function" with the family's other rules (`ganzoo.families.rules`), called
+      with (RecipeConfig, where); that module must not import TensorFlow.
+    """
+
+    keys: tuple = ()
+    check: str = ""
+
+
+FAMILY_RULES = {
+    "pacgan": FamilyRules(keys=("model.pack",), check="ganzoo.families.rules:pacgan"),
+    "bigan": FamilyRules(keys=("model.encoder", "model.discriminator.join_latent"),
+                         check="ganzoo.families.rules:bigan"),
+}
+
+
+def family_check(name):
+    """The family's rules function, or None."""
+    rules = FAMILY_RULES.get(name)
+    if rules is None or not rules.check:
+        return None
+    module, _, attribute = rules.check.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 # Network builders (`build_generator`, `build_discriminator`): [model].architecture.
 ARCHITECTURES = Registry("architecture", {
     "mlp": "ganzoo.models.mlp",

@@ -64,7 +64,7 @@ def test_recipes_lists_every_recipe_with_a_description():
     (["train", "toy/ring8", "--set", "model.family=wgan"], ["[model].family = 'wgan'", "choose from: vanilla, pacgan"]),
     (["train", "toy/ring8", "--set", "model.family=pacgan", "--set", "model.pack=3"],
      ["[train].batch_size = 100 does not divide into packs of [model].pack = 3"]),
-    (["train", "toy/ring8", "--set", "model.pack=2"], ["needs [model].family = 'pacgan'"]),
+    (["train", "toy/ring8", "--set", "model.pack=2"], ["[model].pack applies only to [model].family = 'pacgan'"]),
     (["train", "toy/ring8", "--set", "model.discriminator.input_keep=0.8",
       "--set", 'model.discriminator.spectral_norm=["input_dropout"]'],
      ["spectral_norm: 'input_dropout' has no kernel; layers with a kernel: maxout_0, maxout_1, maxout_2, logit"]),

@@ -101,7 +101,7 @@ def test_overrides_are_typed_like_the_file():
     ("", "[data].name is missing"),
     ("[data]\nname = 'ring8'\n[loss.penalties]\ngradient = -0.5\n",
      "[loss.penalties].gradient = -0.5 is impossible; it must be >= 0"),
-    ("[data]\nname = 'ring8'\n[model]\nfamily = 'pacgan'\n", "family 'pacgan' needs pack >= 2"),
+    ("[data]\nname = 'ring8'\n[model]\nfamily = 'pacgan'\n", "[model].family = 'pacgan' needs [model].pack >= 2 (PacGAN's m), not 1"),
     ("[data]\nname = 'ring8'\n[model.generator]\ninit_range = 0.1\ninit_std = 0.02\n",
      "sets both init_range and init_std"),
     ("[data]\nname = 'ring8'\n[model.generator]\nbatch_norm = 'synced'\n",
