@@ -63,7 +63,7 @@ def build_gan(recipe, strategy=None, with_data=True):
             except ValueError as error:
                 raise RecipeError(f"{recipe.path}: {error}") from None
             extra = family.recipe_options(recipe)
-        jit_compile = xla_choice(train.jit_compile, generator, discriminator, *extra.values())
+        jit_compile = xla_choice(recipe, strategy, generator, discriminator, *extra.values())
         gan = family(
             precision.float32_outputs(generator), precision.float32_outputs(discriminator),
             LatentPrior(model.prior, model.latent_dim, model.prior_scale),
@@ -83,32 +83,44 @@ def build_gan(recipe, strategy=None, with_data=True):
     return gan
 
 
-def xla_choice(setting, *networks):
+def xla_choice(recipe, strategy, *networks):
     """Whether the step runs under XLA: [train].jit_compile as given, or for `auto` on where it
     is exact and pays on this project's CPUs (benchmarks/RESULTS.md, "ganzoo against PyTorch"):
-    off for networks with an active random layer (dropout, Gaussian noise: XLA draws other
-    values than TensorFlow's kernels, and the same on every replica, so N replicas would no
-    longer equal one device) and for convolutional ones (XLA was slower on DCGAN here); on
-    otherwise (1.2-1.7x on the MLP rows). The GAN's own draws (z, labels, penalty weights) are
-    made outside XLA, so switching it changes a run only by float rounding."""
-    if setting != "auto":
-        return bool(setting)
+    on one device, for networks without an active random layer (dropout, Gaussian noise: XLA
+    draws other values than TensorFlow's kernels, and the same on every replica, so N replicas
+    would no longer equal one device) and without convolutions (XLA was slower on DCGAN here);
+    there it gave 1.2-1.7x. Off under replicas: it measured no faster there ("Replicas"), and
+    spectral norm's power-iteration update is a cross-replica sync XLA cannot compile. The
+    GAN's own draws (z, labels, penalty weights) are made outside XLA, so switching it changes
+    a run only by float rounding."""
     import keras
 
+    from ganzoo.models.spectral import SpectralNormalization
+
+    setting, replicas = recipe.train.jit_compile, distribute.is_mirrored(strategy)
+    layers = [layer for network in networks if isinstance(network, keras.Model)
+              for layer in network._flatten_layers(include_self=False, recursive=True)]
+    if setting is True and replicas and any(isinstance(layer, SpectralNormalization)
+                                            for layer in layers):
+        raise RecipeError(f"{recipe.path}: [train].jit_compile = true cannot run spectral "
+                          f"normalisation under {strategy.num_replicas_in_sync} replicas (its "
+                          "power-iteration update is a cross-replica sync XLA cannot compile); "
+                          "use 'auto' or false")
+    if setting != "auto":
+        return bool(setting)
+    if replicas:
+        return False
     random_layers = (keras.layers.Dropout, keras.layers.GaussianNoise,
                      keras.layers.GaussianDropout, keras.layers.AlphaDropout)
     conv_layers = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
                    keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
                    keras.layers.Conv3DTranspose, keras.layers.DepthwiseConv2D,
                    keras.layers.SeparableConv2D)
-    for network in networks:
-        if not isinstance(network, keras.Model):
-            continue
-        for layer in network._flatten_layers(include_self=False, recursive=True):
-            if isinstance(layer, random_layers) and getattr(layer, "rate", getattr(layer, "stddev", 1)):
-                return False
-            if isinstance(layer, conv_layers):
-                return False
+    for layer in layers:
+        if isinstance(layer, random_layers) and getattr(layer, "rate", getattr(layer, "stddev", 1)):
+            return False
+        if isinstance(layer, conv_layers):
+            return False
     return True
 
 

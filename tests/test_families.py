@@ -9,6 +9,7 @@ does and equals the Keras generator; `ganzoo eval` runs on the run and on the ex
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -66,6 +67,19 @@ def replica_runs(tmp_path_factory):
                    timeout=900, env={**os.environ, "GANZOO_CPU_DEVICES": "2",
                                      "TF_CPP_MIN_LOG_LEVEL": "2"})
     return out
+
+
+def test_auto_xla_is_on_for_plain_mlps_on_one_device_only(replica_runs):
+    xla = json.loads((replica_runs / "xla.json").read_text())
+    # Under replicas, auto leaves XLA off; on one device it is on for the MLP cases without
+    # random layers or convolutions (the cases' nets: tests/helpers.CONTRACT_BASES).
+    assert not any(on for name, on in xla.items() if name.endswith("-mirrored"))
+    assert xla["vanilla-one_device"] and xla["hinge_sn-one_device"] and xla["bigan-one_device"]
+    assert not xla["dcgan-one_device"] and not xla["semi_supervised-one_device"]
+    # Asked for explicitly, XLA with spectral norm under replicas is refused in one line.
+    refusal = xla["spectral_norm_xla_mirrored"]
+    assert "[train].jit_compile = true cannot run spectral normalisation under 2 replicas" in refusal
+    assert "\n" not in refusal
 
 
 @pytest.mark.parametrize("case", CASES)
