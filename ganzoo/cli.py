@@ -263,8 +263,11 @@ def run_sample(args):
         load_tensorflow()
         from ganzoo import plots, serving
 
-        write_samples(args.out, serving.sample(args.server, args.model, args.n, args.seed,
-                                               label=args.label), plots)
+        # A PNG shows the served uint8 `images` (the export's mapping from its data's range), an
+        # .npy holds the float32 `pixels` or `points`.
+        samples = serving.sample(args.server, args.model, args.n, args.seed, label=args.label,
+                                 images=args.out.suffix == ".png")
+        write_samples(args.out, samples, plots, (0, 255) if samples.dtype == "uint8" else None)
         print(args.out)
         return
     if args.run_dir is None:

@@ -46,10 +46,11 @@ def server_message(error):
         return text.strip()[:200] or error.reason
 
 
-def sample(server, model, n, seed, label=None):
+def sample(server, model, n, seed, label=None, images=False):
     """`n` samples from the `sample` signature with seeds seed..seed+n-1 (all of class `label`,
     for a conditional model): `pixels` (images, in the data's range) or `points` (toy data), as
-    a float32 array."""
+    a float32 array; with `images`, an image model's uint8 `images` instead (the export's own
+    mapping of its pixels to 0..255, as a client would show them)."""
     body = {"signature_name": "sample", "inputs": {"seed": list(range(seed, seed + n))}}
     if label is not None:
         body["inputs"]["label"] = [label] * n
@@ -60,6 +61,8 @@ def sample(server, model, n, seed, label=None):
     if not isinstance(outputs, dict):
         raise ServingError(f"{server}: model {model!r} answered without outputs; is it a ganzoo "
                            "export?")
+    if images and "images" in outputs:
+        return np.asarray(outputs["images"], np.uint8)
     for key in ("pixels", "points"):
         if key in outputs:
             return np.asarray(outputs[key], np.float32)

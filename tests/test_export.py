@@ -474,6 +474,22 @@ def test_sample_server_writes_what_the_model_draws(stand_in_server, generators, 
     capsys.readouterr()
 
 
+def test_sample_server_png_shows_the_served_images_as_they_are(monkeypatch, tmp_path):
+    # A tanh model's answer: `pixels` in [-1, 1], `images` their export-side 0..255 mapping.
+    # The grid must show `images`, not each image's pixels stretched to its own min..max
+    # (which would turn these 100 and 150 into 0 and 255).
+    images = np.full((4, 28, 28, 1), 100, np.uint8)
+    images[:, :14] = 150
+    pixels = images / 255 * 2 - 1
+    answer = {"outputs": {"images": images.tolist(), "pixels": pixels.tolist()}}
+    monkeypatch.setattr(serving, "predict", lambda server, model, body: answer)
+    png = tmp_path / "grid.png"
+    assert cli.main(["sample", "--server", "http://127.0.0.1:1", "--model", "m", "--n", "4",
+                     "--out", str(png)]) == 0
+    grid = tf.io.decode_png(png.read_bytes()).numpy()
+    np.testing.assert_array_equal(grid[1:29, 1:29, 0], images[0, ..., 0])  # the first tile
+
+
 def closed_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
