@@ -108,8 +108,8 @@ def main(argv=None):
                 cost = (1 / median[cell] - 1 / median["bare"]) * args.steps  # s per epoch
                 shares.append((cost, cost / (own_epoch[row] / median["bare"])))
         costs = [f"{cost:.2f}" for cost, _ in shares[:1]] or ["–"]
-        print(f"| {row} | " + " | ".join(cells + costs
-                                       + [f"{share:.1%}" for _, share in shares] or ["–"]) + " |")
+        shown = [f"{share:.1%}" for _, share in shares] or ["–", "–"]
+        print(f"| {row} | " + " | ".join(cells + costs + shown) + " |")
     return 0
 
 

@@ -36,9 +36,14 @@ class Registry:
         """The object registered as `name`; a KeyError listing the names otherwise."""
         if name not in self._targets:
             raise KeyError(f"unknown {self.what} {name!r}; choose from: {', '.join(self._targets)}")
-        module, _, attribute = self._targets[name].partition(":")
-        found = importlib.import_module(module)  # "module" alone registers the module itself
-        return getattr(found, attribute) if attribute else found
+        return load(self._targets[name])
+
+
+def load(target):
+    """The object a "module:attribute" target names ("module" alone: the module itself)."""
+    module, _, attribute = target.partition(":")
+    found = importlib.import_module(module)
+    return getattr(found, attribute) if attribute else found
 
 
 # Loss pairs (`<name>_generator_loss`, `<name>_discriminator_loss`): [loss].name.
@@ -92,10 +97,7 @@ FAMILY_RULES = {
 def family_check(name):
     """The family's rules function, or None."""
     rules = FAMILY_RULES.get(name)
-    if rules is None or not rules.check:
-        return None
-    module, _, attribute = rules.check.partition(":")
-    return getattr(importlib.import_module(module), attribute)
+    return load(rules.check) if rules is not None and rules.check else None
 
 
 # Network builders (`build_generator`, `build_discriminator`): [model].architecture.
@@ -181,8 +183,7 @@ def dataset_spec(config):
     spec = DATASETS[dataset_key(config.name)]
     if not spec.resolve:
         return spec
-    module, _, function = spec.resolve.partition(":")
-    return getattr(importlib.import_module(module), function)(config, spec)
+    return load(spec.resolve)(config, spec)
 
 
 def datasets_of(kind):
