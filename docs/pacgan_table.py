@@ -1,17 +1,19 @@
 """PacGAN's Table 1 (Lin et al. 2018, arXiv 1712.04086) and the loss families on its protocol.
 
-    python docs/pacgan_table.py run ~/ganzoo-runs/table1 [--epochs 20] [--seeds 5] [--jobs 2]
-    python docs/pacgan_table.py table [--epochs 20]
+    python docs/pacgan_table.py run ~/ganzoo-runs/table1 [--epochs ring8=20,grid25=100] [--seeds 5] [--jobs 2]
+    python docs/pacgan_table.py table [--epochs ring8=20,grid25=100]
 
 The recipes hold the paper's protocol, 400 epochs of 1,000 steps; on a 2-core CPU that is about
-2 h a run, 160 h for the table, so the table is trained to a stated shorter budget, the same for
-every row: `--epochs` (default 20, 20,000 steps).
+2 h a run, 160 h for the table, so the table is trained to a stated shorter budget, one per toy
+and the same for every row of that toy: `--epochs` (default ring8=20, grid25=100; a bare number
+sets both). grid25's rows need the longer one: PacGAN3's D stays at chance for its first 25
+epochs there (docs/reproduction.md).
 
 `run` trains every (row, toy, seed) that is not finished yet with `ganzoo train RECIPE --set
 train.seed=S --set train.epochs=E --set eval.every=E/2 --run-dir OUT/<recipe>-s<S>`, resuming a
 run that stopped part-way or that was trained to a smaller budget (so it can be stopped and
 started again across sessions, and the budget raised later), seed by seed so that every row
-gains a seed before any gains its next. Each finished run's evaluations are recorded in
+gains a seed before any gains its next (ring8 first, then grid25). Each finished run's evaluations are recorded in
 `docs/pacgan_table.json` (`--results`), with the command and the ganzoo commit that made them:
 the table is rebuilt from that file, which is committed, so a run folder lost with its machine
 costs nothing once its run has finished, and a run recorded there at the budget is not trained
@@ -58,8 +60,26 @@ PAPER = {
     ("grid25", "PacGAN3"): ("24.6 ± 0.4", "94.2 ± 0.4", "0.06 ± 0.02"),
     ("grid25", "PacGAN4"): ("24.8 ± 0.2", "93.6 ± 0.6", "0.04 ± 0.01"),
 }
-EPOCHS = 20  # the table's budget: 20,000 steps, a twentieth of the paper's
+# The table's budget per toy, in 1,000-step epochs (the paper's is 400 for both).
+EPOCHS = {"ring8": 20, "grid25": 100}
 METRICS = ("modes", "high_quality", "reverse_kl")
+
+
+def budgets(value):
+    """{toy: epochs} of `--epochs`: "N" for every toy, or "toy=N,toy=N" (toys not named keep the
+    default); a dict passes through."""
+    if isinstance(value, dict):
+        return {**EPOCHS, **value}
+    if isinstance(value, int) or str(value).strip().isdigit():
+        return dict.fromkeys(TOYS, int(value))
+    found = dict(EPOCHS)
+    for part in str(value).split(","):
+        toy, _, epochs = part.partition("=")
+        if toy.strip() not in TOYS or not epochs.strip().isdigit() or int(epochs) < 2:
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not N or toy=N with toy one of {', '.join(TOYS)} and N >= 2")
+        found[toy.strip()] = int(epochs)
+    return found
 
 
 def run_dir(out, recipe, seed):
@@ -101,13 +121,16 @@ def recorded_epochs(entry):
 
 
 def commands(out, seeds, toys, rows, epochs, recorded=None):
-    """(run folder, recipe, seed, its `ganzoo train` command) of every run not yet trained to
-    `epochs`, seed by seed; `recorded` holds the results file's runs, which count as trained."""
+    """(run folder, recipe, seed, epochs, its `ganzoo train` command) of every run not yet trained
+    to its toy's budget in `epochs` (see `budgets`), toy by toy and within a toy seed by seed;
+    `recorded` holds the results file's runs, which count as trained."""
     from ganzoo import runs
 
     recorded = recorded or {}
-    for seed in range(seeds):
-        for toy in toys:
+    every_toy = budgets(epochs)
+    for toy in toys:
+        epochs = every_toy[toy]
+        for seed in range(seeds):
             for label, pattern in ROWS:
                 if rows and label not in rows:
                     continue
@@ -118,13 +141,15 @@ def commands(out, seeds, toys, rows, epochs, recorded=None):
                 done = [c.epoch for c in runs.all_checkpoints(folder)]
                 budget = ["--set", f"train.epochs={epochs}", "--set", f"eval.every={epochs // 2}"]
                 if done and max(done) >= epochs:
-                    yield folder, recipe, seed, None  # trained, not yet recorded
+                    yield folder, recipe, seed, epochs, None  # trained, not yet recorded
                     continue
                 if done:
-                    yield folder, recipe, seed, ["ganzoo", "train", str(folder), "--resume", *budget]
+                    yield folder, recipe, seed, epochs, ["ganzoo", "train", str(folder), "--resume",
+                                                         *budget]
                 else:
-                    yield folder, recipe, seed, ["ganzoo", "train", recipe, "--run-dir", str(folder),
-                                                 "--set", f"train.seed={seed}", *budget]
+                    yield folder, recipe, seed, epochs, ["ganzoo", "train", recipe, "--run-dir",
+                                                         str(folder), "--set", f"train.seed={seed}",
+                                                         *budget]
 
 
 def train_all(out, seeds, toys, rows, epochs, jobs, results=RESULTS):
@@ -137,7 +162,7 @@ def train_all(out, seeds, toys, rows, epochs, jobs, results=RESULTS):
     lock = threading.Lock()
 
     def train(job):
-        folder, recipe, seed, command = job
+        folder, recipe, seed, epochs, command = job
         code = 0
         if command:
             print(" ".join(command), flush=True)
@@ -162,6 +187,10 @@ def train_all(out, seeds, toys, rows, epochs, jobs, results=RESULTS):
 
 def evaluations(folder):
     """{step: {metric: value}} of a run's eval/* TensorBoard scalars."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from ganzoo.cli import load_tensorflow
+
+    load_tensorflow()  # without TensorFlow's start-up lines in the driver's log
     import tensorflow as tf
     from tensorboard.backend.event_processing import event_accumulator
 
@@ -187,14 +216,16 @@ def mean_se(values, scale=1.0, digits=2):
 
 
 def table(results, epochs, finished_only=False):
-    """The markdown table of the results file's runs, at half of `epochs` and at `epochs`;
-    `finished_only` leaves out the rows no run has reached."""
+    """The markdown table of the results file's runs, at half of each toy's budget in `epochs`
+    (see `budgets`) and at its end; `finished_only` leaves out the rows no run has reached."""
     import ganzoo
 
     records = load_results(results)
     lines = ["| toy | row | paper: modes / HQ % / rev-KL | epochs | seeds | modes | high quality % | "
              "reverse KL |", "|---|---|---|---|---|---|---|---|"]
+    every_toy = budgets(epochs)
     for toy in TOYS:
+        epochs = every_toy[toy]
         for label, pattern in ROWS:
             recipe = pattern.format(toy=toy)
             steps = ganzoo.load_recipe(recipe).train.steps_per_epoch
@@ -222,7 +253,9 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="train the missing runs (resumable)")
     run.add_argument("out", type=Path)
-    run.add_argument("--epochs", type=int, default=EPOCHS, help="the budget, in 1,000-step epochs")
+    run.add_argument("--epochs", type=budgets, default=EPOCHS,
+                     help="the budget in 1,000-step epochs: N, or toy=N,... (default: "
+                          + ",".join(f"{t}={e}" for t, e in EPOCHS.items()) + ")")
     run.add_argument("--jobs", type=int, default=2, help="trainings at once, one thread each")
     run.add_argument("--seeds", type=int, default=5)
     run.add_argument("--toys", default=",".join(TOYS))
@@ -230,7 +263,7 @@ def main(argv=None):
     run.add_argument("--results", type=Path, default=RESULTS,
                      help="where finished runs are recorded (default: docs/pacgan_table.json)")
     show = commands.add_parser("table", help="print the markdown table of the recorded runs")
-    show.add_argument("--epochs", type=int, default=EPOCHS)
+    show.add_argument("--epochs", type=budgets, default=EPOCHS)
     show.add_argument("--results", type=Path, default=RESULTS)
     show.add_argument("--finished-only", action="store_true",
                       help="leave out the rows no run has reached yet")

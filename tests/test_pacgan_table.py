@@ -47,11 +47,52 @@ def test_recorded_runs_are_not_trained_again(tmp_path):
     table = driver()
     recorded = {"pacgan2018-ring8_gan-s0": entry("pacgan2018/ring8_gan", 0, 20, 8, 0.9, 0.1)}
     jobs = list(table.commands(tmp_path, 1, ["ring8"], ["GAN", "PacGAN2"], 20, recorded))
-    assert [(folder.name, command[1:3]) for folder, _, _, command in jobs] == [
+    assert [(folder.name, command[1:3]) for folder, _, _, _, command in jobs] == [
         ("pacgan2018-ring8_pacgan2-s0", ["train", "pacgan2018/ring8_pacgan2"])]
     # A larger budget than recorded trains it again (resuming, when its folder is still here).
     jobs = list(table.commands(tmp_path, 1, ["ring8"], ["GAN"], 40, recorded))
     assert [folder.name for folder, *_ in jobs] == ["pacgan2018-ring8_gan-s0"]
+
+
+def test_each_toy_trains_to_its_own_budget_ring8_first(tmp_path):
+    table = driver()
+    jobs = list(table.commands(tmp_path, 2, ["ring8", "grid25"], ["GAN"],
+                               {"ring8": 20, "grid25": 100}))
+    assert [(folder.name, epochs) for folder, _, _, epochs, _ in jobs] == [
+        ("pacgan2018-ring8_gan-s0", 20), ("pacgan2018-ring8_gan-s1", 20),
+        ("pacgan2018-grid25_gan-s0", 100), ("pacgan2018-grid25_gan-s1", 100)]
+    command = jobs[2][-1]
+    assert "train.epochs=100" in command and "eval.every=50" in command
+    # A grid run recorded at ring8's budget is short of grid25's, so it is trained again.
+    recorded = {"pacgan2018-grid25_gan-s0": entry("pacgan2018/grid25_gan", 0, 20, 20, 0.5, 0.5)}
+    jobs = list(table.commands(tmp_path, 1, ["grid25"], ["GAN"], {"grid25": 100}, recorded))
+    assert [folder.name for folder, *_ in jobs] == ["pacgan2018-grid25_gan-s0"]
+
+
+def test_budgets_reads_one_number_or_one_per_toy():
+    table = driver()
+    assert table.budgets("30") == {"ring8": 30, "grid25": 30}
+    assert table.budgets("grid25=60") == {**table.EPOCHS, "grid25": 60}
+    assert table.budgets("ring8=10,grid25=40") == {"ring8": 10, "grid25": 40}
+    for bad in ("grid=40", "grid25=x", "ring8=1"):
+        try:
+            table.budgets(bad)
+        except Exception as error:
+            assert repr(bad) in str(error) and "ring8, grid25" in str(error)
+        else:
+            raise AssertionError(bad)
+
+
+def test_the_table_reads_each_toy_at_its_own_budget(tmp_path, capsys):
+    table = driver()
+    results = tmp_path / "results.json"
+    table.save_results(results, {
+        "pacgan2018-ring8_gan-s0": entry("pacgan2018/ring8_gan", 0, 20, 8, 0.9, 0.1),
+        "pacgan2018-grid25_gan-s0": entry("pacgan2018/grid25_gan", 0, 100, 25, 0.9, 0.1),
+    })
+    table.table(results, {"ring8": 20, "grid25": 100}, finished_only=True)
+    body = capsys.readouterr().out.splitlines()[2:]
+    assert [line.split(" | ")[3] for line in body] == ["10", "20", "50", "100"]
 
 
 def test_the_committed_results_file_reads():
