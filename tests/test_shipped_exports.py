@@ -65,9 +65,12 @@ def test_shipped_export_scores_what_its_metadata_says(version, real_data_dir, mo
     with each metric's full protocol (`ganzoo eval exported/NAME`)."""
     from ganzoo.eval.runner import evaluate_export
 
+    import tomllib
+
     meta = json.loads((version / "assets.extra" / "ganzoo.json").read_text())
-    if meta["output_shape"] != [2]:
-        monkeypatch.setenv("GANZOO_DATA_DIR", str(real_data_dir("mnist")))
+    if meta["output_shape"] != [2]:  # an image model: its own dataset's real files
+        dataset = tomllib.loads(meta["recipe"])["data"]["name"]
+        monkeypatch.setenv("GANZOO_DATA_DIR", str(real_data_dir(dataset)))
     report = evaluate_export(version)  # the default metric: parzen for images, modes for toys
     assert meta["metrics_of_this_checkpoint"]
     measured = {key: report[key] for key in report["at_export"] if key in report}
