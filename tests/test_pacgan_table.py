@@ -46,27 +46,27 @@ def test_table_is_mean_and_standard_error_of_recorded_runs(tmp_path, capsys):
 def test_recorded_runs_are_not_trained_again(tmp_path):
     table = driver()
     recorded = {"pacgan2018-ring8_gan-s0": entry("pacgan2018/ring8_gan", 0, 20, 8, 0.9, 0.1)}
-    jobs = list(table.commands(tmp_path, 1, ["ring8"], ["GAN", "PacGAN2"], 20, recorded))
-    assert [(folder.name, command[1:3]) for folder, _, _, _, command in jobs] == [
+    jobs = list(table.plan(table.runs(tmp_path, 1, ["ring8"], ["GAN", "PacGAN2"], 20), recorded))
+    assert [(run.folder.name, command[1:3]) for run, command in jobs] == [
         ("pacgan2018-ring8_pacgan2-s0", ["train", "pacgan2018/ring8_pacgan2"])]
     # A larger budget than recorded trains it again (resuming, when its folder is still here).
-    jobs = list(table.commands(tmp_path, 1, ["ring8"], ["GAN"], 40, recorded))
-    assert [folder.name for folder, *_ in jobs] == ["pacgan2018-ring8_gan-s0"]
+    jobs = list(table.plan(table.runs(tmp_path, 1, ["ring8"], ["GAN"], 40), recorded))
+    assert [run.folder.name for run, _ in jobs] == ["pacgan2018-ring8_gan-s0"]
 
 
 def test_each_toy_trains_to_its_own_budget_ring8_first(tmp_path):
     table = driver()
-    jobs = list(table.commands(tmp_path, 2, ["ring8", "grid25"], ["GAN"],
-                               {"ring8": 20, "grid25": 100}))
-    assert [(folder.name, epochs) for folder, _, _, epochs, _ in jobs] == [
+    jobs = list(table.plan(table.runs(tmp_path, 2, ["ring8", "grid25"], ["GAN"],
+                                      {"ring8": 20, "grid25": 100})))
+    assert [(run.folder.name, run.epochs) for run, _ in jobs] == [
         ("pacgan2018-ring8_gan-s0", 20), ("pacgan2018-ring8_gan-s1", 20),
         ("pacgan2018-grid25_gan-s0", 100), ("pacgan2018-grid25_gan-s1", 100)]
     command = jobs[2][-1]
     assert "train.epochs=100" in command and "eval.every=50" in command
     # A grid run recorded at ring8's budget is short of grid25's, so it is trained again.
     recorded = {"pacgan2018-grid25_gan-s0": entry("pacgan2018/grid25_gan", 0, 20, 20, 0.5, 0.5)}
-    jobs = list(table.commands(tmp_path, 1, ["grid25"], ["GAN"], {"grid25": 100}, recorded))
-    assert [folder.name for folder, *_ in jobs] == ["pacgan2018-grid25_gan-s0"]
+    jobs = list(table.plan(table.runs(tmp_path, 1, ["grid25"], ["GAN"], {"grid25": 100}), recorded))
+    assert [run.folder.name for run, _ in jobs] == ["pacgan2018-grid25_gan-s0"]
 
 
 def test_budgets_reads_one_number_or_one_per_toy():
