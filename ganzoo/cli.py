@@ -126,7 +126,9 @@ def build_parser():
 
     sample = commands.add_parser("sample", help="draw samples from a trained run, or from a "
                                                 "generator served by TensorFlow Serving")
-    sample.add_argument("run_dir", type=Path, nargs="?", help="a run directory (or --server)")
+    sample.add_argument("run_dir", type=Path, nargs="?",
+                        help="a run directory or an exported model, exported/NAME[/VERSION] "
+                             "(or --server)")
     sample.add_argument("--server", metavar="URL", help="ask TensorFlow Serving's REST API "
                                                         "instead, e.g. http://localhost:8501")
     sample.add_argument("--model", help="with --server: the served model's name")
@@ -271,7 +273,22 @@ def run_sample(args):
         print(args.out)
         return
     if args.run_dir is None:
-        raise GanzooError("give a RUN_DIR, or --server URL --model NAME")
+        raise GanzooError("give a RUN_DIR or an exported model, or --server URL --model NAME")
+    from ganzoo.export import is_export
+
+    if is_export(args.run_dir):  # exported/NAME[/VERSION]: its `sample` signature, no server
+        from ganzoo.export import open_version
+
+        open_version(args.run_dir)  # a one-line error for a folder that is not ganzoo's
+        load_tensorflow()
+        from ganzoo import plots
+        from ganzoo.export import sample_version
+
+        samples = sample_version(args.run_dir, args.n, args.seed, label=args.label,
+                                 images=args.out.suffix == ".png")
+        write_samples(args.out, samples, plots, (0, 255) if samples.dtype == "uint8" else None)
+        print(args.out)
+        return
     runs.open_run(args.run_dir)
     load_tensorflow()
     import tensorflow as tf

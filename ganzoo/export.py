@@ -388,6 +388,39 @@ class ServedGenerator:
         return np.concatenate(parts)
 
 
+def sample_version(path, n, seed, label=None, images=False):
+    """`n` samples of an export's `sample` signature with seeds seed..seed+n-1, as a client of
+    TF Serving would get them (`ganzoo.serving.sample`, without the server): `pixels` or
+    `points` as float32, or with `images` an image model's uint8 `images`. A conditional model
+    draws class `label` for every sample, or cycles through its classes."""
+    import tensorflow as tf
+
+    from ganzoo.families.conditional import cycling_labels
+
+    version_dir, _, recipe = open_version(path)
+    signature = tf.saved_model.load(str(version_dir)).signatures["sample"]
+    names = set(signature.structured_input_signature[1])
+    if label is not None and "label" not in names:
+        raise ExportError(f"--label {label}: {path} is not a conditional model (its `sample` "
+                          f"signature takes {', '.join(sorted(names))})")
+    classes = recipe.dataset.classes
+    if label is not None and not 0 <= label < classes:
+        raise ExportError(f"--label {label}: must be in [0, {classes}), the classes this model "
+                          f"was trained on")
+    inputs = {"seed": tf.range(seed, seed + n, dtype=tf.int64)}
+    if "label" in names:
+        inputs["label"] = tf.constant(cycling_labels(n, classes) if label is None
+                                      else np.full(n, label, np.int64))
+    unknown = names - set(inputs)
+    if unknown:  # an inpainting generator's observed image and mask: a client must give them
+        raise ExportError(f"{path}: its `sample` signature also needs {', '.join(sorted(unknown))}; "
+                          f"ask it through TF Serving (README \"Serving\")")
+    outputs = signature(**inputs)
+    if images and "images" in outputs:
+        return outputs["images"].numpy()
+    return outputs["points" if "points" in outputs else "pixels"].numpy()
+
+
 def versions(model_dir):
     """The integer versions in a model directory, ascending."""
     if not Path(model_dir).is_dir():

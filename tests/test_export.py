@@ -474,6 +474,25 @@ def test_sample_server_writes_what_the_model_draws(stand_in_server, generators, 
     capsys.readouterr()
 
 
+def test_sample_reads_an_export_without_a_server(exported, runs, tmp_path, capsys):
+    """`ganzoo sample exported/NAME` draws what its run draws (and so what TF Serving serves)."""
+    for name in ("toy_ring8", "goodfellow2014_mnist"):
+        from_export, from_run = tmp_path / f"{name}-export.npy", tmp_path / f"{name}-run.npy"
+        for source, out in ((exported[name].parent, from_export), (runs[name], from_run)):
+            assert cli.main(["sample", str(source), "--n", "5", "--seed", "7",
+                             "--out", str(out)]) == 0
+        np.testing.assert_allclose(np.load(from_export), np.load(from_run), rtol=1e-5, atol=1e-6)
+    png = tmp_path / "export.png"
+    assert cli.main(["sample", str(exported["goodfellow2014_mnist"]), "--n", "4",
+                     "--out", str(png)]) == 0  # one version, NAME/1, as well as NAME
+    assert tf.io.decode_png(png.read_bytes()).shape[-1] == 3
+    capsys.readouterr()
+    assert cli.main(["sample", str(exported["toy_ring8"]), "--label", "1",
+                     "--out", str(tmp_path / "x.npy")]) == 2
+    assert "is not a conditional model" in capsys.readouterr().err
+    assert not (tmp_path / "x.npy").exists()
+
+
 def test_sample_server_png_shows_the_served_images_as_they_are(monkeypatch, tmp_path):
     # A tanh model's answer: `pixels` in [-1, 1], `images` their export-side 0..255 mapping.
     # The grid must show `images`, not each image's pixels stretched to its own min..max

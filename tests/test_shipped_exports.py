@@ -77,3 +77,25 @@ def test_shipped_export_scores_what_its_metadata_says(version, real_data_dir, mo
     assert {"parzen_ll", "modes"} & set(measured), measured
     for key, value in measured.items():
         assert value == pytest.approx(report["at_export"][key], rel=1e-4, abs=1e-3), key
+
+
+def test_sample_from_a_shipped_conditional_export_takes_its_label(tmp_path, capsys):
+    """`ganzoo sample exported/mirza2014_mnist --label 7`: sevens, and labels outside the
+    classes refused in one line, nothing written."""
+    from ganzoo import cli
+    from ganzoo.export import sample_version
+
+    conditional = [v for v in VERSIONS if "label" in json.loads(
+        (v / "assets.extra" / "ganzoo.json").read_text()).get("inputs", {})]
+    if not conditional:
+        pytest.skip("no conditional model shipped")
+    version = conditional[0]
+    sevens = sample_version(version, 6, 0, label=7)
+    others = sample_version(version, 6, 0, label=1)
+    assert sevens.shape[0] == 6 and not np.allclose(sevens, others)
+    np.testing.assert_array_equal(sample_version(version, 6, 0, label=7), sevens)
+    out = tmp_path / "bad.png"
+    for label in ("10", "-1"):
+        assert cli.main(["sample", str(version.parent), "--label", label, "--out", str(out)]) == 2
+        assert "must be in [0, 10)" in capsys.readouterr().err
+    assert not out.exists()
