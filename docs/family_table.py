@@ -22,13 +22,12 @@ compare, the ranking may).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from table_runs import (Run, at_budgets, load_results, mean_se, plan,  # noqa: E402
-                        save_results as save, train_all)
+from table_runs import (Run, at_budgets, command_line, load_results, mean_se,  # noqa: E402
+                        plan, save_results as save, train_all)
 
 RESULTS = Path(__file__).with_name("family_table.json")
 ABOUT = "The cross-family table's runs of docs/family_table.py; evaluations by step"
@@ -102,28 +101,10 @@ def table(results, epochs=EPOCHS, finished_only=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="train the missing runs (resumable)")
-    run.add_argument("out", type=Path)
-    run.add_argument("--jobs", type=int, default=2, help="trainings at once, one thread each")
-    run.add_argument("--seeds", type=int, default=3)
-    run.add_argument("--datasets", default=",".join(DATASETS))
-    run.add_argument("--rows", default="", help="comma-separated row labels (default: all)")
-    run.add_argument("--results", type=Path, default=RESULTS,
-                     help="where finished runs are recorded (default: docs/family_table.json)")
-    show = commands.add_parser("table", help="print the markdown table of the recorded runs")
-    show.add_argument("--results", type=Path, default=RESULTS)
-    show.add_argument("--finished-only", action="store_true",
-                      help="leave out the rows no run has reached yet")
+    parser, _, _ = command_line(__doc__, RESULTS, 3, "datasets", DATASETS)
     args = parser.parse_args(argv)
     if args.command == "run":
-        datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
-        unknown = sorted(set(datasets) - set(DATASETS))
-        if unknown:
-            parser.error(f"--datasets: {', '.join(unknown)} not in {', '.join(DATASETS)}")
-        rows = [r.strip() for r in args.rows.split(",") if r.strip()]
-        wanted = runs(args.out, args.seeds, datasets, rows)
+        wanted = runs(args.out, args.seeds, args.datasets, args.rows)
         return train_all(plan(wanted, load_results(args.results)), args.jobs, args.results,
                          ABOUT, METRICS)
     table(args.results, finished_only=args.finished_only)

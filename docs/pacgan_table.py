@@ -32,8 +32,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from table_runs import (Run, at_budgets, load_results, mean_se, plan,  # noqa: E402
-                        save_results as save, train_all)
+from table_runs import (Run, at_budgets, command_line, load_results, mean_se,  # noqa: E402
+                        plan, save_results as save, train_all)
 
 RESULTS = Path(__file__).with_name("pacgan_table.json")
 ABOUT = "PacGAN Table 1 runs of docs/pacgan_table.py; evaluations by step (1,000 steps an epoch)"
@@ -125,28 +125,14 @@ def table(results, epochs, finished_only=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="train the missing runs (resumable)")
-    run.add_argument("out", type=Path)
-    run.add_argument("--epochs", type=budgets, default=EPOCHS,
-                     help="the budget in 1,000-step epochs: N, or toy=N,... (default: "
-                          + ",".join(f"{t}={e}" for t, e in EPOCHS.items()) + ")")
-    run.add_argument("--jobs", type=int, default=2, help="trainings at once, one thread each")
-    run.add_argument("--seeds", type=int, default=5)
-    run.add_argument("--toys", default=",".join(TOYS))
-    run.add_argument("--rows", default="", help="comma-separated row labels (default: all)")
-    run.add_argument("--results", type=Path, default=RESULTS,
-                     help="where finished runs are recorded (default: docs/pacgan_table.json)")
-    show = commands.add_parser("table", help="print the markdown table of the recorded runs")
-    show.add_argument("--epochs", type=budgets, default=EPOCHS)
-    show.add_argument("--results", type=Path, default=RESULTS)
-    show.add_argument("--finished-only", action="store_true",
-                      help="leave out the rows no run has reached yet")
+    parser, run, show = command_line(__doc__, RESULTS, 5, "toys", TOYS)
+    for command in (run, show):
+        command.add_argument("--epochs", type=budgets, default=EPOCHS,
+                             help="the budget in 1,000-step epochs: N, or toy=N,... (default: "
+                                  + ",".join(f"{t}={e}" for t, e in EPOCHS.items()) + ")")
     args = parser.parse_args(argv)
     if args.command == "run":
-        rows = [r.strip() for r in args.rows.split(",") if r.strip()]
-        wanted = runs(args.out, args.seeds, args.toys.split(","), rows, args.epochs)
+        wanted = runs(args.out, args.seeds, args.toys, args.rows, args.epochs)
         return train_all(plan(wanted, load_results(args.results)), args.jobs, args.results,
                          ABOUT, METRICS)
     table(args.results, args.epochs, args.finished_only)

@@ -10,6 +10,7 @@ and `train_all` runs them a few at a time, one thread each, recording each run a
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -167,3 +168,34 @@ def at_budgets(records, budgets, match):
             if evaluation:
                 found[budget].append(evaluation)
     return found
+
+
+def command_line(doc, results, seeds, group, groups):
+    """The drivers' shared `run` and `table` commands: (parser, run's, table's subparser), for a
+    table whose runs come in `groups` (its toys or datasets, chosen by `--GROUP`)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="train the missing runs (resumable)")
+    run.add_argument("out", type=Path)
+    run.add_argument("--jobs", type=int, default=2, help="trainings at once, one thread each")
+    run.add_argument("--seeds", type=int, default=seeds)
+    run.add_argument(f"--{group}", type=lambda text: listed(text, groups, f"--{group}"),
+                     default=list(groups), help=f"comma-separated, of {', '.join(groups)}")
+    run.add_argument("--rows", type=lambda text: [r.strip() for r in text.split(",") if r.strip()],
+                     default=[], help="comma-separated row labels (default: all)")
+    show = commands.add_parser("table", help="print the markdown table of the recorded runs")
+    show.add_argument("--finished-only", action="store_true",
+                      help="leave out the rows no run has reached yet")
+    for command in (run, show):
+        command.add_argument("--results", type=Path, default=results,
+                             help=f"where finished runs are recorded (default: {results.name})")
+    return parser, run, show
+
+
+def listed(text, allowed, flag):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in allowed]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown) or 'nothing'} given; "
+                                         f"{flag} takes names of: {', '.join(allowed)}")
+    return names
