@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from table_runs import (Run, at_budgets, command_line, load_results, mean_se,  # noqa: E402
-                        plan, save_results as save, train_all)
+                        plan, save_results as save, train_missing)
 
 RESULTS = Path(__file__).with_name("family_table.json")
 ABOUT = "The cross-family table's runs of docs/family_table.py; evaluations by step"
@@ -104,9 +104,8 @@ def main(argv=None):
     parser, _, _ = command_line(__doc__, RESULTS, 3, "datasets", DATASETS)
     args = parser.parse_args(argv)
     if args.command == "run":
-        wanted = runs(args.out, args.seeds, args.datasets, args.rows)
-        return train_all(plan(wanted, load_results(args.results)), args.jobs, args.results,
-                         ABOUT, METRICS)
+        return train_missing(runs(args.out, args.seeds, args.datasets, args.rows), args,
+                             ABOUT, METRICS)
     table(args.results, finished_only=args.finished_only)
 
 

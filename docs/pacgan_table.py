@@ -18,8 +18,8 @@ evaluations are recorded in `docs/pacgan_table.json` (`--results`), with the com
 ganzoo commit that made them (docs/table_runs.py): the table is rebuilt from that file, which is
 committed, so a run folder lost with its machine costs nothing once its run has finished, and a
 run recorded there at the budget is not trained again. `--jobs` runs that many trainings at
-once, each on one thread: these nets are small, and two one-thread runs train about 1.4x the steps of one run on
-both cores. `table` reads the evaluations (at half the budget and at its end) from each run's
+once, each on one thread: these nets are small, and two one-thread runs train about 1.4x the
+steps of one run on both cores. `table` reads the evaluations (at half the budget and at its end) from each run's
 record and prints the markdown table of docs/reproduction.md: mean ± standard error
 over the finished seeds of modes, high-quality fraction and reverse KL, at both budgets, beside
 the paper's numbers.
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from table_runs import (Run, at_budgets, command_line, load_results, mean_se,  # noqa: E402
-                        plan, save_results as save, train_all)
+                        plan, save_results as save, train_missing)
 
 RESULTS = Path(__file__).with_name("pacgan_table.json")
 ABOUT = "PacGAN Table 1 runs of docs/pacgan_table.py; evaluations by step (1,000 steps an epoch)"
@@ -132,9 +132,8 @@ def main(argv=None):
                                   + ",".join(f"{t}={e}" for t, e in EPOCHS.items()) + ")")
     args = parser.parse_args(argv)
     if args.command == "run":
-        wanted = runs(args.out, args.seeds, args.toys, args.rows, args.epochs)
-        return train_all(plan(wanted, load_results(args.results)), args.jobs, args.results,
-                         ABOUT, METRICS)
+        return train_missing(runs(args.out, args.seeds, args.toys, args.rows, args.epochs), args,
+                             ABOUT, METRICS)
     table(args.results, args.epochs, args.finished_only)
 
 

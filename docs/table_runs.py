@@ -143,6 +143,12 @@ def train_all(planned, jobs, results, about, metrics=None):
     return 1 if any(codes) else 0
 
 
+def train_missing(wanted, args, about, metrics):
+    """`run`: train the `wanted` runs not yet recorded in `--results`, `--jobs` at a time."""
+    return train_all(plan(wanted, load_results(args.results)), args.jobs, args.results, about,
+                     metrics)
+
+
 def mean_se(values, scale=1.0, digits=2):
     """"mean ± standard error" of `values` (times `scale`), "(1 seed)" for one, "–" for none."""
     if not values:
