@@ -104,24 +104,27 @@ def shipped_model(model_dir, version, metadata):
 
 
 def headline_metric(metadata, recorded):
-    """The dataset's first default metric the export recorded (`parzen` for MNIST, `modes` for
-    the toys), else the first it recorded; None when it recorded none."""
+    """The first metric of the recipe's `[eval].metrics` that the export recorded (the measure
+    its recipe is judged by: class_accuracy for AC-GAN), else the dataset's first default metric
+    it recorded (`parzen` for MNIST, `modes` for the toys), else the first it recorded; None
+    when it recorded none."""
     measured = list(recorded.get("protocol") or {})
-    dataset = dataset_of(metadata.get("recipe") or "")
-    spec = registry.DATASETS.get(registry.dataset_key(dataset))
-    preferred = [name for name in (spec.metrics if spec else ()) if name in measured]
+    data, evaluation = recipe_tables(metadata.get("recipe") or "", "data", "eval")
+    spec = registry.DATASETS.get(registry.dataset_key(data.get("name", "")))
+    asked = evaluation.get("metrics") if isinstance(evaluation.get("metrics"), list) else []
+    preferred = [name for name in (*asked, *(spec.metrics if spec else ())) if name in measured]
     return (preferred or measured or [None])[0]
 
 
-def dataset_of(recipe_text):
-    """[data].name of a resolved recipe's TOML text ("" when it has none)."""
+def recipe_tables(recipe_text, *names):
+    """The named tables of a resolved recipe's TOML text ({} for one it lacks or cannot read)."""
     import tomllib
 
     try:
-        data = tomllib.loads(recipe_text).get("data", {})
+        recipe = tomllib.loads(recipe_text)
     except tomllib.TOMLDecodeError:
-        return ""
-    return data.get("name", "") if isinstance(data, dict) else ""
+        recipe = {}
+    return [recipe.get(name) if isinstance(recipe.get(name), dict) else {} for name in names]
 
 
 def headline(metric, values):
@@ -133,6 +136,8 @@ def headline(metric, values):
             return f"Parzen {v['parzen_ll']:.2f} ± {v['parzen_se']:.2f}"
         if metric == "modes":
             return f"{v['modes']} modes, {v['high_quality']:.1%} high quality"
+        if metric == "class_accuracy":
+            return f"class accuracy {v['class_accuracy']:.1%}"
         keys = ("precision", "recall") if metric == "prdc" else (metric,)
         parts = []
         for key in keys:

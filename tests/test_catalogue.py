@@ -46,12 +46,14 @@ def listed(recipes):
     return lambda *args: json.loads(recipes("--json", *args).out)
 
 
-def write_export(root, model, version, recipe_name, dataset, metrics, protocol):
+def write_export(root, model, version, recipe_name, dataset, metrics, protocol, eval_metrics=None):
     """A model version with only what the catalogue reads: its ganzoo.json."""
     extra = root / model / str(version) / "assets.extra"
     extra.mkdir(parents=True)
-    metadata = {"model_name": model, "recipe_name": recipe_name,
-                "recipe": f'name = "{recipe_name}"\n[data]\nname = "{dataset}"\n',
+    recipe = f'name = "{recipe_name}"\n[data]\nname = "{dataset}"\n'
+    if eval_metrics:
+        recipe += f"[eval]\nmetrics = {json.dumps(eval_metrics)}\n"
+    metadata = {"model_name": model, "recipe_name": recipe_name, "recipe": recipe,
                 "checkpoint": {"epoch": 4, "step": 40},
                 "metrics": {**metrics, "protocol": protocol, "checkpoint": {"epoch": 4}}}
     (extra / "ganzoo.json").write_text(json.dumps(metadata))
@@ -106,6 +108,10 @@ def test_exports_match_by_recipe_and_newest_version(tmp_path, recipes, listed):
                  {"modes": 21, "high_quality": 0.5, "reverse_kl": 0.2}, {"modes": modes})
     write_export(root, "digits", 1, "dcgan2015/mnist", "mnist",
                  {"fid": 3.14159, "fid_floor": 0.9123}, {"fid": {"samples": 10000}})
+    # The recipe's own [eval].metrics pick the headline before the dataset's default (parzen).
+    write_export(root, "labels", 1, "acgan2017/mnist", "mnist",
+                 {"parzen_ll": 183.4, "parzen_se": 2.3, "class_accuracy": 0.9936},
+                 {"parzen": {}, "class_accuracy": {}}, ["class_accuracy", "fid", "parzen"])
     write_export(root, "mine", 1, "not/a/recipe", "ring8", {"modes": 8}, {"modes": modes})
     (root / "broken" / "1" / "assets.extra").mkdir(parents=True)
     (root / "broken" / "1" / "assets.extra" / "ganzoo.json").write_text("{not json")
@@ -114,9 +120,12 @@ def test_exports_match_by_recipe_and_newest_version(tmp_path, recipes, listed):
     assert (grid["version"], grid["headline"]) == (2, "21 modes, 50.0% high quality")
     (digits,) = entries["dcgan2015/mnist"]["shipped"]
     assert digits["headline"] == "FID 3.142 (real vs real 0.9123)"
+    (labels,) = entries["acgan2017/mnist"]["shipped"]
+    assert (labels["metric"], labels["headline"]) == ("class_accuracy", "class accuracy 99.4%")
     assert entries["toy/ring8"]["shipped"] == []  # not the repository's: --exported replaced it
     shipped = listed("--exported", root, "--shipped")
-    assert [entry["name"] for entry in shipped] == ["dcgan2015/mnist", "toy/grid25"]
+    assert [entry["name"] for entry in shipped] == ["acgan2017/mnist", "dcgan2015/mnist",
+                                                    "toy/grid25"]
     table = recipes("--exported", root, "toy/grid25").out
     assert "grid v2 (epoch 4): 21 modes, 50.0% high quality" in table
 
