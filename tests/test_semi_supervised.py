@@ -136,22 +136,32 @@ def test_each_step_has_a_labelled_minibatch_of_the_subset_by_step():
 
 
 @pytest.mark.parametrize("overrides, where, expected", [
-    ({"data.labelled": 25}, "build", "[data].labelled = 25 must be a positive multiple of the 10"),
-    ({"data.labelled": 0}, "build", "[data].labelled = 0 must be a positive multiple"),
+    # The named datasets' classes are known when the recipe loads: refused there, before
+    # TensorFlow builds anything.
+    ({"data.labelled": 25}, "load", "[data].labelled = 25 must be a positive multiple of the 10"),
+    ({"data.labelled": 0}, "load", "[data].labelled = 0 must be a positive multiple"),
+    ({"loss.penalties.gradient": 1.0}, "load", "takes no [loss.penalties]"),
     ({"data.labelled": 2000}, "data", "[data].labelled = 2000 is more than the 1024 examples"),
-    ({"data.name": "tfd"}, "build", "[data].name = 'tfd' has no classes; choose a labelled dataset: "),
-    ({"loss.penalties.gradient": 1.0}, "build", "takes no [loss.penalties]"),
+    ({"data.name": "tfd"}, "build",
+     "[data].name = 'tfd' has no classes; choose a labelled dataset: "),
     ({"model.architecture": "mlp"}, "build", "choose from: salimans2016"),
 ])
 def test_bad_recipes_are_one_line_errors(overrides, where, expected):
-    bad = recipe(**overrides)
     with pytest.raises(RecipeError) as error:
+        bad = recipe(**overrides)
         if where == "build":
             build_gan(bad, with_data=False)
-        else:
+        elif where == "data":
             dataset(bad)
     message = str(error.value)
-    assert expected in message and "\n" not in message and str(bad.path) in message
+    assert expected in message and "\n" not in message
+    assert message.startswith(str(recipe().path)), message
+
+
+def test_another_family_refuses_a_labelled_subset_it_would_ignore():
+    with pytest.raises(RecipeError, match=r"\[data\]\.labelled applies only to \[model\]\.family "
+                                          r"= 'semi_supervised' \(here 'vanilla'\)"):
+        ganzoo.load_recipe("goodfellow2014/mnist", overrides={"data.labelled": 100})
 
 
 def test_the_cli_refuses_a_bad_subset_with_exit_2(tmp_path, capsys):

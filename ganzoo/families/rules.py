@@ -8,6 +8,7 @@ alike) and the function here with the rest of its rules. Each function takes the
 
 from __future__ import annotations
 
+from ganzoo import registry
 from ganzoo.errors import RecipeError
 
 
@@ -38,3 +39,22 @@ def bigan(config, where):
     if config.loss.penalties:
         raise RecipeError(f"{where}: [loss.penalties] are not defined for [model].family = "
                           f"'bigan' (D judges (x, z) pairs); leave them out")
+
+
+def semi_supervised(config, where):
+    """A labelled subset of as many labels of each class (where the dataset's classes are
+    known without reading it; a folder's are checked when its files are), and no penalties:
+    D is a classifier. Its nets and a folder's classes: `ganzoo.families.semi_supervised`."""
+    labelled = config.data.labelled
+    spec = registry.DATASETS.get(registry.dataset_key(config.data.name))
+    classes = spec.classes if spec is not None and not spec.resolve else 0
+    if labelled < max(classes, 1) or (classes and labelled % classes):
+        of = f"the {classes} classes" if classes else "the dataset's classes"
+        example = f", e.g. {10 * classes}" if classes else ""
+        raise RecipeError(f"{where}: [data].labelled = {labelled} must be a positive multiple "
+                          f"of {of} (as many labels of each class) for [model].family = "
+                          f"'semi_supervised'{example}")
+    if config.loss.penalties:
+        raise RecipeError(f"{where}: [model].family = 'semi_supervised' takes no "
+                          f"[loss.penalties] (D is a classifier); remove "
+                          f"{', '.join(config.loss.penalties)}")

@@ -167,17 +167,16 @@ class SemiSupervisedGAN(GAN):
 
 def check_recipe(recipe):
     """The dataset's classes, or a one-line RecipeError naming the key: a dataset without
-    labels, [data].labelled unset or not a multiple of the classes, penalties, or nets whose
-    D cannot be a classifier. (`ganzoo.data.labelled` checks it against the training split.)"""
+    labels, [data].labelled not a multiple of its classes (a folder's, known once its files
+    are listed; the loader's rules, `ganzoo.families.rules.semi_supervised`, check it for the
+    named datasets and refuse penalties), or nets whose D cannot be a classifier.
+    (`ganzoo.data.labelled` checks it against the training split.)"""
     where = f"{recipe.path}: [model].family = {recipe.model.family!r}"
     classes, labelled = labelled_classes(recipe), recipe.data.labelled
     if labelled < classes or labelled % classes:
         raise RecipeError(f"{where}: [data].labelled = {labelled} must be a positive multiple "
                           f"of the {classes} classes (as many labels of each class), e.g. "
                           f"{10 * classes}")
-    if recipe.loss.penalties:
-        raise RecipeError(f"{where} takes no [loss.penalties] (D is a classifier); remove "
-                          f"{', '.join(recipe.loss.penalties)}")
     if not is_classifier(recipe.model.architecture):
         allowed = [name for name in registry.ARCHITECTURES.names() if is_classifier(name)]
         raise RecipeError(f"{where} needs a discriminator that is a K-class classifier, and "
