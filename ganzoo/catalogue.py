@@ -127,6 +127,10 @@ def recipe_tables(recipe_text, *names):
     return [recipe.get(name) if isinstance(recipe.get(name), dict) else {} for name in names]
 
 
+# The values a metric's headline shows, where they are not the metric's own name.
+HEADLINE_KEYS = {"prdc": ("precision", "recall"), "class_balance": ("class_kl", "class_confidence")}
+
+
 def headline(metric, values):
     """A recorded metric in a few words ('Parzen 210.39 ± 2.28', '8 modes, 96.6% high
     quality', 'FID 2.78 (real vs real 0.91)'), with its real-vs-real floor when recorded."""
@@ -138,7 +142,7 @@ def headline(metric, values):
             return f"{v['modes']} modes, {v['high_quality']:.1%} high quality"
         if metric == "class_accuracy":
             return f"class accuracy {v['class_accuracy']:.1%}"
-        keys = ("precision", "recall") if metric == "prdc" else (metric,)
+        keys = HEADLINE_KEYS.get(metric, (metric,))
         parts = []
         for key in keys:
             floor = v.get(f"{key}_floor")

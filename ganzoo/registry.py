@@ -122,6 +122,7 @@ METRICS = Registry("metric", {
     "prdc": "ganzoo.eval.metrics:prdc_metric",
     "class_accuracy": "ganzoo.eval.metrics:class_accuracy_metric",
     "intra_fid": "ganzoo.eval.metrics:intra_fid_metric",
+    "class_balance": "ganzoo.eval.metrics:class_balance_metric",
     "test_errors": "ganzoo.eval.metrics:test_errors_metric",
     "inference": "ganzoo.eval.inference:inference_metric",
     "inpainting_accuracy": "ganzoo.eval.inpainting:inpainting_accuracy_metric",

@@ -243,6 +243,48 @@ def class_accuracy_metric(evaluation):
                            "details": f"{count // classes} samples per class, labels cycling"})
 
 
+def class_balance_metric(evaluation):
+    """Which classes an image generator makes, read by ganzoo's classifier: the share of each
+    class in `--samples` (default 10,000) samples, the KL divergence of those shares from the
+    test images' (their predicted classes, so the classifier's own bias cancels), and the
+    classifier's mean confidence (its top probability). Beside each, the real-vs-real floor:
+    the first as many training images in the samples' place. A generator that drops or
+    favours classes shows it here before FID says why (the MODE score of Che et al. 2017,
+    arXiv 1612.02136, compares the same histograms)."""
+    if not evaluation.extractor.has_probabilities:
+        raise EvalError(f"class_balance needs class probabilities; {evaluation.extractor.name} "
+                        f"has none")
+    recipe, count = evaluation.recipe, evaluation.count(10_000)
+    classes = recipe.dataset.classes
+    test = recipe_examples(recipe, "test").subset(count)
+    train = recipe_examples(recipe, "train").subset(count)
+    reference = evaluation.extract("test", test)[1]
+    fake = evaluation.extract("generated", evaluation.generate(count))[1]
+    values = class_balance_values(fake, reference, classes)
+    floor = class_balance_values(evaluation.extract("train", train)[1], reference, classes)
+    values.update({f"{key}_floor": floor[key] for key in ("class_kl", "class_confidence")})
+    return Result(values, {
+        "samples": count, "reference": f"{len(test)} test images' predicted classes",
+        "extractor": evaluation.extractor.name,
+        "details": "class_kl = KL(sample class shares || test class shares), nats; "
+                   "class_confidence = mean top probability",
+        "floor": f"floor: {len(train)} training images ([data].train = "
+                 f"{list(recipe.data.train)}) vs {len(test)} test images"})
+
+
+def class_balance_values(probabilities, reference, classes):
+    """{"class_kl", "class_confidence", "class_share_<c>"} of class probabilities [N, K]
+    against a reference set's [M, K]; shares from the most likely class, the reference's
+    smoothed by half a count so a class it lacks cannot make KL infinite."""
+    shares = np.bincount(probabilities.argmax(axis=1), minlength=classes) / len(probabilities)
+    expected = np.bincount(reference.argmax(axis=1), minlength=classes) + 0.5
+    expected = expected / expected.sum()
+    seen = shares > 0
+    kl = float(np.sum(shares[seen] * np.log(shares[seen] / expected[seen])))
+    return {"class_kl": kl, "class_confidence": float(probabilities.max(axis=1).mean()),
+            **{f"class_share_{c}": float(shares[c]) for c in range(classes)}}
+
+
 def toy_classes(samples, centres, std):
     """Each sample's nearest mode, or -1 when it lies farther than 3 std from every mode."""
     distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
@@ -336,6 +378,8 @@ APPLIES_TO = {
     "class_accuracy": ("ring8", "grid25", "mnist", "fashion_mnist"),
     # Labelled test images to compare each class's samples with.
     "intra_fid": ("mnist", "fashion_mnist", "cifar10"),
+    # Any generator's class shares, read by ganzoo's classifier (it has one for these).
+    "class_balance": ("mnist", "fashion_mnist"),
 }
 CONDITIONAL_METRICS = ("class_accuracy", "intra_fid")
 # A family's own metrics (`GAN.family_metrics`): D as a classifier, on labelled test images.
@@ -389,7 +433,7 @@ def prepare_extractor(recipe, names, extractor=None, inception_weights=None):
 
         classifier_path("mnist")  # a one-line ClassifierMissing now, before any work
     images = recipe.dataset.kind == "image"
-    if not any(name in FEATURE_METRICS or name in INPAINTING_METRICS
+    if not any(name in FEATURE_METRICS or name in INPAINTING_METRICS or name == "class_balance"
                or (images and name in CONDITIONAL_METRICS) for name in names):
         return None
     return make_extractor(extractor, recipe.data.name, inception_weights)
@@ -406,7 +450,7 @@ def needed_splits(names):
     splits = {"validation", "test"} if "parzen" in names else set()
     if "intra_fid" in names or "test_errors" in names or set(names) & set(INPAINTING_METRICS):
         splits.add("test")
-    if "inference" in names:
+    if "inference" in names or "class_balance" in names:
         splits |= {"train", "test"}
     if set(names) & set(FEATURE_METRICS):
         splits |= {"test", "train"} if set(names) & set(FLOOR_KEYS) else {"test"}

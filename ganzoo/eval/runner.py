@@ -182,6 +182,9 @@ def headline(name, values):
     if name == "modes":
         return (f"{v['modes']} modes, {v['high_quality']:.1%} high quality, "
                 f"reverse KL {v['reverse_kl']:.3f}")
+    if name == "class_balance":
+        return (f"KL {v['class_kl']:.4f}{beside('class_kl')}, confidence "
+                f"{v['class_confidence']:.3f}{beside('class_confidence')}")
     if name == "stacked_modes":
         return f"{v['stacked_modes']} of 1000 modes, KL {v['stacked_kl']:.3f}"
     if name in ("kid", "is"):
@@ -229,6 +232,7 @@ VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "prdc": ("precision", "recall", "density", "coverage"),
               "class_accuracy": ("class_accuracy",),  # per class in the JSON
               "intra_fid": ("intra_fid",),  # per class in the JSON
+              "class_balance": ("class_kl", "class_confidence"),  # shares in the JSON
               "test_errors": ("test_errors",),
               "inpainting_accuracy": ("inpainting_accuracy", "inpainting_observed_accuracy"),
               "inpainting_fid": ("inpainting_fid",),

@@ -110,3 +110,41 @@ def test_full_classifier_reaches_its_accuracy(tmp_path, mnist_dir, capsys, reque
                      "--data-dir", str(mnist_dir)]) == 0
     info = json.loads(out.with_suffix(".json").read_text())
     assert info["test_examples"] == 10_000 and info["test_accuracy"] >= 0.985
+
+
+def test_class_balance_values_on_fixed_probabilities():
+    from ganzoo.eval.metrics import class_balance_values
+
+    # Samples: 3 of class 0 and 1 of class 1 (class 2 never); reference: 2 of each class,
+    # smoothed by half a count to 2.5 each, shares 1/3.
+    fake = np.eye(3)[[0, 0, 0, 1]] * 0.8 + 0.2 / 3
+    reference = np.eye(3)[[0, 0, 1, 1, 2, 2]]
+    values = class_balance_values(fake, reference, 3)
+    expected = 0.75 * np.log(0.75 * 3) + 0.25 * np.log(0.25 * 3)
+    assert values["class_kl"] == pytest.approx(expected, rel=1e-12)
+    assert values["class_confidence"] == pytest.approx(0.8 + 0.2 / 3)
+    assert [values[f"class_share_{c}"] for c in range(3)] == [0.75, 0.25, 0.0]
+    # The reference's own shares are no divergence at all.
+    assert class_balance_values(reference, reference, 3)["class_kl"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_class_balance_of_a_run_beside_its_floor(home, tmp_path, capsys):
+    recipe = load_recipe("goodfellow2014/mnist", overrides=TINY_MNIST)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "recipe.toml").write_text(recipe.to_toml())
+    runs.save(build_gan(recipe, with_data=False), run, 2, 20, 10)  # an untrained generator
+    assert cli.main(["eval", str(run), "--metrics", "class_balance", "--samples", "500",
+                     "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    shares = [report[f"class_share_{c}"] for c in range(10)]
+    assert sum(shares) == pytest.approx(1.0)
+    # Real training images have nearly the test images' class shares; an untrained generator's
+    # noise falls into a few classes, far from them.
+    assert report["class_kl_floor"] < 0.05 < report["class_kl"]
+    assert 0.1 <= report["class_confidence"] <= 1.0
+    assert report["protocol"]["class_balance"]["reference"] == "500 test images' predicted classes"
+    assert cli.main(["eval", str(run), "--metrics", "class_balance", "--samples", "500"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("class_balance"))
+    assert "KL " in line and "(real vs real " in line and ", confidence " in line
