@@ -138,3 +138,22 @@ def contract_recipe(case, **extra):
     overrides = dict(CONTRACT_CASES[case])
     base = overrides.pop("recipe", "toy/ring8")
     return ganzoo.load_recipe(base, overrides={**CONTRACT_BASES[base], **overrides, **extra})
+
+
+def check_sample_takes_label(run, tmp_path, label=3):
+    """`ganzoo sample RUN --label L` of a conditional run gives the generator's samples of seeds
+    2..7 with that label, and another label changes them. Returns (z, the samples)."""
+    import tensorflow as tf
+
+    from ganzoo import cli
+    from ganzoo.build import load_gan
+
+    assert cli.main(["sample", str(run), "--n", "6", "--seed", "2", "--label", str(label),
+                     "--out", str(tmp_path / "s.npy")]) == 0
+    gan = load_gan(run)[0]
+    z = gan.prior.sample_per_seed(tf.range(2, 8, dtype=tf.int64)).numpy()
+    expected = gan.generator.predict({"z": z, "label": np.full(6, label, np.int64)}, verbose=0)
+    np.testing.assert_allclose(np.load(tmp_path / "s.npy"), expected, rtol=1e-6, atol=1e-6)
+    other = gan.generator.predict({"z": z, "label": np.full(6, label + 1, np.int64)}, verbose=0)
+    assert not np.allclose(expected, other)  # the label changes the sample
+    return z, expected

@@ -13,14 +13,14 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo import cli, export
-from ganzoo.build import build_gan, load_gan
+from ganzoo.build import build_gan
 from ganzoo.errors import RecipeError
 from ganzoo.families.acgan import (FAKE_LABEL, check_class_head, class_accuracy, class_loss,
                                    has_class_head)
 from ganzoo.gan import DISCRIMINATOR, GENERATOR
 from ganzoo.noise import Noise
 from ganzoo.registry import ARCHITECTURES
-from tests.helpers import contract_recipe
+from tests.helpers import check_sample_takes_label, contract_recipe
 
 RING_CLASSES = 8  # ring8's label is its mixture mode
 LN2, LN3 = math.log(2.0), math.log(3.0)
@@ -131,14 +131,7 @@ def run(tmp_path_factory):
 
 
 def test_sample_and_the_export_take_a_label(run, tmp_path):
-    assert cli.main(["sample", str(run), "--n", "6", "--seed", "2", "--label", "3",
-                     "--out", str(tmp_path / "s.npy")]) == 0
-    gan = load_gan(run)[0]
-    z = gan.prior.sample_per_seed(tf.range(2, 8, dtype=tf.int64)).numpy()
-    expected = gan.generator.predict({"z": z, "label": np.full(6, 3, np.int64)}, verbose=0)
-    np.testing.assert_allclose(np.load(tmp_path / "s.npy"), expected, rtol=1e-6, atol=1e-6)
-    other = gan.generator.predict({"z": z, "label": np.full(6, 4, np.int64)}, verbose=0)
-    assert not np.allclose(expected, other)  # the label changes the sample
+    z, expected = check_sample_takes_label(run, tmp_path)
     version = export.export_run(run, to=tmp_path / "exported")
     signature = tf.saved_model.load(str(version)).signatures["serving_default"]
     assert signature.structured_input_signature[1]["label"].dtype == tf.int64

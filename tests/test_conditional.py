@@ -9,8 +9,7 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo import cli, export
-from ganzoo.build import load_gan
-from tests.helpers import contract_recipe
+from tests.helpers import check_sample_takes_label, contract_recipe
 
 CLASSES = 8  # the ring's modes
 
@@ -23,14 +22,7 @@ def run(tmp_path_factory):
 
 
 def test_sample_draws_the_asked_class(run, tmp_path):
-    assert cli.main(["sample", str(run), "--n", "6", "--seed", "2", "--label", "3",
-                     "--out", str(tmp_path / "s.npy")]) == 0
-    gan = load_gan(run)[0]
-    z = gan.prior.sample_per_seed(tf.range(2, 8, dtype=tf.int64)).numpy()
-    expected = gan.generator.predict({"z": z, "label": np.full(6, 3, np.int64)}, verbose=0)
-    np.testing.assert_allclose(np.load(tmp_path / "s.npy"), expected, rtol=1e-6, atol=1e-6)
-    other = gan.generator.predict({"z": z, "label": np.full(6, 4, np.int64)}, verbose=0)
-    assert not np.allclose(expected, other)  # the label changes the sample
+    check_sample_takes_label(run, tmp_path)
 
 
 @pytest.mark.parametrize("label", [-1, CLASSES])
