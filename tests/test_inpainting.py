@@ -18,7 +18,8 @@ import ganzoo
 from ganzoo import cli, export
 from ganzoo.build import build_gan, load_gan
 from ganzoo.eval import metrics
-from ganzoo.families.inpainting import MASK, Masks, takes_observed
+from ganzoo.eval.inpainting import mask_parameter
+from ganzoo.families.inpainting import MASK, Masks, masks_of, takes_observed
 from ganzoo.gan import DISCRIMINATOR, GENERATOR
 from ganzoo.noise import Noise, step_seed
 from ganzoo.training import dataset
@@ -205,6 +206,11 @@ def test_the_metrics_score_completions_the_same_on_the_run_and_its_export(traine
         for key, value in on_run[name].values.items():
             assert on_export[name].values[key] == pytest.approx(value, rel=1e-4, abs=1e-4), key
     assert on_run["inpainting_fid"].protocol["samples"] == 300
+    masks = masks_of(recipe)  # the protocol names what sets this kind of mask only
+    assert mask_parameter(masks) in on_run["inpainting_fid"].protocol["details"]
+    assert [mask_parameter(Masks(kind, (28, 28, 1), 0.25, 7)) for kind in
+            ("square", "random_pixels", "half")] == [
+        "a 7x7 hole", "0.25 of the pixels hidden", "one half hidden"]
     from ganzoo.eval import runner  # the text table `ganzoo eval` prints names both values
 
     table = runner.format_table(runner.make_report(on_run, {"epoch": 1, "step": 3,

@@ -58,11 +58,20 @@ def completed_test_images(evaluation, name):
     completed = completions(evaluation.gan.generator, x, np.asarray(z), mask)
     protocol = {"samples": len(x), "reference": f"{len(x)} test images",
                 "details": f"one [model].mask = {masks.kind!r} mask per test image "
-                           f"(fraction {masks.fraction:g}, size {masks.size}), seed "
+                           f"({mask_parameter(masks)}), seed "
                            f"[{evaluation.seed}, {noise.EVALUATION}]"}
     found = (completed, x * mask, x, labels, protocol)
     evaluation._completions = (count, found)
     return found
+
+
+def mask_parameter(masks):
+    """What sets a mask of its kind: a square's size, the hidden fraction of random pixels."""
+    if masks.kind == "square":
+        return f"a {masks.size}x{masks.size} hole"
+    if masks.kind == "random_pixels":
+        return f"{masks.fraction:g} of the pixels hidden"
+    return "one half hidden"
 
 
 def inpainting_accuracy_metric(evaluation):
