@@ -104,8 +104,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rows, configs = args.rows.split(","), args.configs.split(",")
     seeds = [int(seed) for seed in args.seeds.split(",")]
-    for name, known in (("--rows", ROWS), ("--configs", CONFIGS)):
-        unknown = [item for item in (rows if name == "--rows" else configs) if item not in known]
+    for name, chosen, known in (("--rows", rows, ROWS), ("--configs", configs, CONFIGS)):
+        unknown = [item for item in chosen if item not in known]
         if unknown:
             raise SystemExit(f"{name}: unknown {', '.join(unknown)}; choose from "
                              f"{', '.join(known)}")

@@ -45,16 +45,20 @@ def semi_supervised(config, where):
     """A labelled subset of as many labels of each class (where the dataset's classes are
     known without reading it; a folder's are checked when its files are), and no penalties:
     D is a classifier. Its nets and a folder's classes: `ganzoo.families.semi_supervised`."""
-    labelled = config.data.labelled
     spec = registry.DATASETS.get(registry.dataset_key(config.data.name))
-    classes = spec.classes if spec is not None and not spec.resolve else 0
-    if labelled < max(classes, 1) or (classes and labelled % classes):
-        of = f"the {classes} classes" if classes else "the dataset's classes"
-        example = f", e.g. {10 * classes}" if classes else ""
-        raise RecipeError(f"{where}: [data].labelled = {labelled} must be a positive multiple "
-                          f"of {of} (as many labels of each class) for [model].family = "
-                          f"'semi_supervised'{example}")
+    check_labelled(config.data.labelled, spec.classes if spec and not spec.resolve else 0,
+                   f"{where}: [model].family = 'semi_supervised'")
     if config.loss.penalties:
         raise RecipeError(f"{where}: [model].family = 'semi_supervised' takes no "
                           f"[loss.penalties] (D is a classifier); remove "
                           f"{', '.join(config.loss.penalties)}")
+
+
+def check_labelled(labelled, classes, where):
+    """[data].labelled as a positive multiple of `classes` (0: not known yet, then only
+    positive), else a one-line RecipeError prefixed by `where`."""
+    if labelled < max(classes, 1) or (classes and labelled % classes):
+        of = f"the {classes} classes" if classes else "the dataset's classes"
+        example = f", e.g. {10 * classes}" if classes else ""
+        raise RecipeError(f"{where}: [data].labelled = {labelled} must be a positive multiple "
+                          f"of {of} (as many labels of each class){example}")

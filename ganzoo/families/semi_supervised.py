@@ -37,6 +37,7 @@ import tensorflow as tf
 from ganzoo import registry
 from ganzoo.errors import RecipeError
 from ganzoo.families.conditional import labelled_classes
+from ganzoo.families.rules import check_labelled
 from ganzoo.gan import GAN
 
 D_TERMS = ("d_supervised_loss", "d_unsupervised_loss")
@@ -172,11 +173,8 @@ def check_recipe(recipe):
     named datasets and refuse penalties), or nets whose D cannot be a classifier.
     (`ganzoo.data.labelled` checks it against the training split.)"""
     where = f"{recipe.path}: [model].family = {recipe.model.family!r}"
-    classes, labelled = labelled_classes(recipe), recipe.data.labelled
-    if labelled < classes or labelled % classes:
-        raise RecipeError(f"{where}: [data].labelled = {labelled} must be a positive multiple "
-                          f"of the {classes} classes (as many labels of each class), e.g. "
-                          f"{10 * classes}")
+    classes = labelled_classes(recipe)
+    check_labelled(recipe.data.labelled, classes, where)
     if not is_classifier(recipe.model.architecture):
         allowed = [name for name in registry.ARCHITECTURES.names() if is_classifier(name)]
         raise RecipeError(f"{where} needs a discriminator that is a K-class classifier, and "
