@@ -24,16 +24,20 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Run:
     """One training of a table: `sets` are its `--set KEY=VALUE` overrides beyond the seed and
-    the budget (they go into the run's recipe.toml, so a resume needs only the budget)."""
+    the budget (they go into the run's recipe.toml, so a resume needs only the budget); it is
+    evaluated every `every` epochs, which must divide half the budget (0: at half and at the
+    end)."""
 
     folder: Path
     recipe: str
     seed: int
     epochs: int
     sets: tuple[str, ...] = ()
+    every: int = 0  # epochs between evaluations; 0 = at half the budget and at its end
 
     def budget(self):
-        return ["--set", f"train.epochs={self.epochs}", "--set", f"eval.every={self.epochs // 2}"]
+        every = self.every or self.epochs // 2
+        return ["--set", f"train.epochs={self.epochs}", "--set", f"eval.every={every}"]
 
     def command(self):
         """The command that trains this run from nothing (what the results file records)."""

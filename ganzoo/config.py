@@ -148,6 +148,11 @@ class DiscriminatorConfig:
     input_noise / hidden_noise: the stddev of the Gaussian noise added in training to the
       input and to every later layer's input (the Improved GAN's 0.3 and 0.5); only for
       `salimans2016`. 0 = off.
+    ema_momentum: the `semi_supervised` family's classifier (what `test_errors` and the
+      `classify` export read) is an exponential moving average of D's weights, updated after
+      each D step as average = m * average + (1 - m) * weights from D's initial weights
+      (Polyak averaging, as openai/improved-gan's MNIST code tests D: 0.9999); 0 = D's own
+      weights. Only for family `semi_supervised`; must be below 1.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
@@ -164,6 +169,7 @@ class DiscriminatorConfig:
     join_latent: int = 0
     input_noise: float = 0.0
     hidden_noise: float = 0.0
+    ema_momentum: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -416,6 +422,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "model.discriminator.join_latent": (0, None, True),
     "model.discriminator.input_noise": (0, 1, True),
     "model.discriminator.hidden_noise": (0, 1, True),
+    "model.discriminator.ema_momentum": (0, None, True),  # and < 1: rules.semi_supervised
     "model.encoder.units": (1, None, True),
     "model.encoder.init_range": (0, None, True),
     "model.encoder.init_std": (0, None, True),

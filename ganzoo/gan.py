@@ -17,6 +17,7 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     generator_terms(...)                named scalars summed into G's loss
     observations(...)                   named scalars logged, not optimised (D(x), W estimate)
     players()                           each player's variables (a BiGAN's encoder joins G)
+    after_update(names)                 what follows each update (a Polyak average of D)
     discriminator_input_shape(...)      D's input shape for a data shape (PacGAN packs)
     network_options(recipe)             what both network builders take (a label's classes)
     discriminator_options(recipe)       what D's builder takes (default: network_options)
@@ -220,6 +221,7 @@ class GAN(keras.Model):
         for name in names:
             optimizer, variables = players[name]
             optimizer.apply_gradients(zip(gradients[name], variables))
+        self.after_update(names)
         for name, value in logs.items():
             self.trackers[name].update_state(value)
 
@@ -268,6 +270,11 @@ class GAN(keras.Model):
             for name, (penalty, _) in self.penalties.items():
                 found[name] = penalty.draw(noise, rows)
         return found
+
+    def after_update(self, names):
+        """Called in the step after each update of the players `names` is applied (in replica
+        context): nothing here; a family that keeps state following the weights updates it
+        (the semi-supervised family's moving average of D's weights)."""
 
     def infer(self, batch):
         """The real batch as D and the loss terms see it: here `batch` itself; a family that

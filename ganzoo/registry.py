@@ -91,7 +91,7 @@ FAMILY_RULES = {
     "pacgan": FamilyRules(keys=("model.pack",), check="ganzoo.families.rules:pacgan"),
     "bigan": FamilyRules(keys=("model.encoder", "model.discriminator.join_latent"),
                          check="ganzoo.families.rules:bigan"),
-    "semi_supervised": FamilyRules(keys=("data.labelled",),
+    "semi_supervised": FamilyRules(keys=("data.labelled", "model.discriminator.ema_momentum"),
                                    check="ganzoo.families.rules:semi_supervised"),
 }
 

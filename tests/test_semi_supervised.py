@@ -145,6 +145,8 @@ def test_each_step_has_a_labelled_minibatch_of_the_subset_by_step():
     ({"data.name": "tfd"}, "build",
      "[data].name = 'tfd' has no classes; choose a labelled dataset: "),
     ({"model.architecture": "mlp"}, "build", "choose from: salimans2016"),
+    ({"model.discriminator.ema_momentum": 1.0}, "load",
+     "[model.discriminator].ema_momentum = 1.0 would not average D's weights"),
 ])
 def test_bad_recipes_are_one_line_errors(overrides, where, expected):
     with pytest.raises(RecipeError) as error:
@@ -162,6 +164,41 @@ def test_another_family_refuses_a_labelled_subset_it_would_ignore():
     with pytest.raises(RecipeError, match=r"\[data\]\.labelled applies only to \[model\]\.family "
                                           r"= 'semi_supervised' \(here 'vanilla'\)"):
         ganzoo.load_recipe("goodfellow2014/mnist", overrides={"data.labelled": 100})
+
+
+def test_another_family_refuses_an_average_of_d_it_would_not_read():
+    with pytest.raises(RecipeError, match=r"\[model\.discriminator\]\.ema_momentum applies only "
+                                          r"to \[model\]\.family = 'semi_supervised'"):
+        ganzoo.load_recipe("goodfellow2014/mnist",
+                           overrides={"model.discriminator.ema_momentum": 0.9})
+
+
+def test_the_classifier_is_a_moving_average_of_ds_weights(tmp_path):
+    # m = 0.5: after one D update each average is half D's initial weight, half its new one.
+    r = recipe(**{"model.discriminator.ema_momentum": 0.5})
+    gan = build_gan(r)
+    start = [w.numpy() for w in gan.discriminator.trainable_variables]
+    gan.fit(dataset(r), epochs=1, steps_per_epoch=1, verbose=0)
+    now = [w.numpy() for w in gan.discriminator.trainable_variables]
+    assert len(gan.averages) == len(now) == 9  # direction, scale, bias of 3 layers
+    for average, before, after in zip(gan.averages, start, now):
+        assert not np.array_equal(before, after)
+        np.testing.assert_allclose(average.numpy(), 0.5 * before + 0.5 * after, rtol=1e-5,
+                                   atol=1e-7)
+    # classify reads the averages; D itself (what trains) keeps its own weights.
+    x = recipe_examples(r, "test").subset(8)
+    own = tf.nn.softmax(gan.discriminator(x, training=False)["class_logits"]).numpy()
+    assert not np.allclose(gan.classify(x).numpy(), own, atol=1e-4)
+    # The averages are in the checkpoint: a GAN loaded from it classifies alike.
+    gan.save_weights(tmp_path / "w.weights.h5")
+    again = build_gan(r, with_data=False)
+    again.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_array_equal(again.classify(x).numpy(), gan.classify(x).numpy())
+    # m = 0 keeps no averages: the classifier is D.
+    plain = build_gan(recipe(**{"model.discriminator.ema_momentum": 0.0}), with_data=False)
+    assert plain.averages == []
+    np.testing.assert_allclose(plain.classify(x).numpy(), tf.nn.softmax(
+        plain.discriminator(x, training=False)["class_logits"]).numpy(), rtol=1e-6)
 
 
 def test_the_cli_refuses_a_bad_subset_with_exit_2(tmp_path, capsys):
@@ -233,6 +270,9 @@ def test_the_export_classifies_as_the_discriminator_does(run, tmp_path, capsys):
     expected = gan.classify(x).numpy()
     np.testing.assert_allclose(served["0/classify/probabilities"], expected, rtol=1e-5,
                                atol=1e-6)
+    # The recipe's classifier is the average of D's weights (ema_momentum), not D's own.
+    own = tf.nn.softmax(gan.discriminator(x, training=False)["class_logits"]).numpy()
+    assert not np.allclose(served["0/classify/probabilities"], own, atol=1e-4)
     np.testing.assert_allclose(served["0/classify/probabilities"].sum(axis=1), 1.0, rtol=1e-5)
     assert np.array_equal(served["0/classify/class"], expected.argmax(axis=1))
     assert str(served["0/classify/class:dtype"]) == "int64"

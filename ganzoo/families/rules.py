@@ -43,11 +43,17 @@ def bigan(config, where):
 
 def semi_supervised(config, where):
     """A labelled subset of as many labels of each class (where the dataset's classes are
-    known without reading it; a folder's are checked when its files are), and no penalties:
+    known without reading it; a folder's are checked when its files are), an average of D's
+    weights that moves (ema_momentum < 1), and no penalties:
     D is a classifier. Its nets and a folder's classes: `ganzoo.families.semi_supervised`."""
     spec = registry.DATASETS.get(registry.dataset_key(config.data.name))
     check_labelled(config.data.labelled, spec.classes if spec and not spec.resolve else 0,
                    f"{where}: [model].family = 'semi_supervised'")
+    if config.model.discriminator.ema_momentum >= 1:
+        raise RecipeError(f"{where}: [model.discriminator].ema_momentum = "
+                          f"{config.model.discriminator.ema_momentum} would not average D's "
+                          f"weights (1 never moves from the initial ones); it must be >= 0 and < 1 "
+                          f"(0.9999 in openai/improved-gan, 0 = off)")
     if config.loss.penalties:
         raise RecipeError(f"{where}: [model].family = 'semi_supervised' takes no "
                           f"[loss.penalties] (D is a classifier); remove "

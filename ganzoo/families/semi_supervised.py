@@ -26,19 +26,28 @@ D (`classifier_classes` in the builders, `salimans2016`) returns {"class_logits"
 "features"}. `[loss].name` is not read; `[loss].penalties` are refused. The export adds a
 `classify` signature (x -> class probabilities); `ganzoo eval --metrics test_errors` counts
 D's errors on the test split.
+
+The classifier those read is, with `[model.discriminator].ema_momentum` m > 0, a moving average
+of D's weights (Polyak averaging: openai/improved-gan's MNIST code reads its test error on
+such an average, m = 0.9999, while training goes on with D's own weights): after every D
+update, average = m * average + (1 - m) * weights, starting from D's initial weights (the
+code starts from zeros, whose share has fallen to e^-18 after its 180,000 steps). D's weights
+fluctuate under the adversarial game; the average is a steadier classifier. The averages are
+variables of the GAN, saved in every checkpoint, so resume stays exact.
 """
 
 from __future__ import annotations
 
 import inspect
 
+import keras
 import tensorflow as tf
 
 from ganzoo import registry
 from ganzoo.errors import RecipeError
 from ganzoo.families.conditional import labelled_classes
 from ganzoo.families.rules import check_labelled
-from ganzoo.gan import GAN
+from ganzoo.gan import DISCRIMINATOR, GAN
 
 D_TERMS = ("d_supervised_loss", "d_unsupervised_loss")
 G_TERMS = ("g_feature_matching",)
@@ -97,15 +106,36 @@ class SemiSupervisedGAN(GAN):
 
     family_metrics = ("test_errors",)
 
-    def __init__(self, *args, classes, **kwargs):
+    def __init__(self, *args, classes, ema_momentum=0.0, **kwargs):
         if classes < 2:
             raise ValueError(f"a semi-supervised GAN needs at least 2 classes, not {classes}")
+        if not 0 <= ema_momentum < 1:
+            raise ValueError(f"ema_momentum must be in [0, 1), not {ema_momentum}")
         self.classes = classes
         super().__init__(*args, **kwargs)
+        self.ema_momentum = float(ema_momentum)
+        # One copy of each of D's trainable weights (created in the strategy's scope, as the
+        # whole GAN is). Every replica holds the same weights, so an assignment in replica
+        # context may take the first replica's value ("only_first_replica", as spectral
+        # norm's power-iteration vector). tf.identity: a variable made from another's `value`
+        # would share its storage.
+        self.averages = [keras.Variable(tf.identity(weight.value), trainable=False,
+                                        name=f"average_{i}", aggregation="only_first_replica")
+                         for i, weight in enumerate(self.discriminator.trainable_variables)
+                         ] if self.ema_momentum else []
 
     @classmethod
     def recipe_options(cls, recipe):
-        return {"classes": check_recipe(recipe)}
+        return {"classes": check_recipe(recipe),
+                "ema_momentum": recipe.model.discriminator.ema_momentum}
+
+    def after_update(self, names):
+        """After a D update, move the average of D's weights towards them."""
+        if DISCRIMINATOR not in names or not self.averages:
+            return
+        m = self.ema_momentum
+        for average, weight in zip(self.averages, self.discriminator.trainable_variables):
+            average.assign(m * average.value + (1.0 - m) * weight.value)
 
     @classmethod
     def discriminator_options(cls, recipe):
@@ -149,8 +179,15 @@ class SemiSupervisedGAN(GAN):
                     fake_outputs["class_logits"]))}
 
     def classify(self, x):
-        """D's class probabilities of `x` (the data's range) in inference mode: no noise."""
-        return tf.nn.softmax(self.discriminator(x, training=False)["class_logits"])
+        """The classifier's class probabilities of `x` (the data's range) in inference mode (no
+        noise): D on the moving average of its weights where the recipe keeps one, else D."""
+        if self.averages:
+            outputs, _ = self.discriminator.stateless_call(
+                [average.value for average in self.averages],
+                [v.value for v in self.discriminator.non_trainable_variables], x, training=False)
+        else:
+            outputs = self.discriminator(x, training=False)
+        return tf.nn.softmax(outputs["class_logits"])
 
     def serving_signatures(self):
         """`classify`: x float32 [batch, *data shape] -> `probabilities` [batch, classes] and
