@@ -72,10 +72,11 @@ def build_gan(recipe, strategy=None, with_data=True):
             jit_compile=jit_compile,
             **{name: precision.float32_outputs(value) for name, value in extra.items()},
         )
+        # Per-epoch schedules count each optimizer's own updates: D makes k a step.
         optimizers = {name: precision.loss_scaled(
-            make_optimizer(train, settings, epoch_steps, name), train.precision)
-            for name, settings in (("d_optimizer", train.discriminator),
-                                   ("g_optimizer", train.generator))}
+            make_optimizer(train, settings, epoch_steps * updates, name), train.precision)
+            for name, settings, updates in (("d_optimizer", train.discriminator, train.k),
+                                            ("g_optimizer", train.generator, 1))}
         gan.compile(
             **optimizers,
             steps_per_execution=steps_per_execution(recipe, epoch_steps, strategy) if with_data else 1,

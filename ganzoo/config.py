@@ -274,6 +274,12 @@ class TrainConfig:
     learning_rate: lr0; under SGD it decays as lr0 / lr_decay^step, floored at min_learning_rate.
     momentum / final_momentum: SGD momentum rises linearly from `momentum` at
       momentum_start_epoch to `final_momentum` at momentum_saturate_epoch.
+    lr_decay_start_epoch / lr_decay_shape / final_lr_multiplier: a per-epoch schedule for
+      either optimizer, as the BiGAN and Improved GAN codes train: the learning rate stays
+      lr0 for the first lr_decay_start_epoch epochs, then decays each epoch until the last
+      (epoch `epochs`) trains at final_lr_multiplier x lr0, `exponential`ly (lr0 x f^(i/n)
+      in the i-th of the n decaying epochs, jeffdonahue/bigan's default) or `linear`ly (lr0 x
+      (1 + (i - 1)/n x (f - 1)), f may be 0). 0 = off; a start at or past `epochs` never decays.
     steps_per_epoch: 0 means one pass over the training examples (N // (batch_size * k)).
     log_every: steps between TensorBoard scalar points.
     steps_per_execution: training steps run per call into TensorFlow (Keras' own setting),
@@ -304,6 +310,9 @@ class TrainConfig:
     final_momentum: float = 0.0
     momentum_start_epoch: int = 1
     momentum_saturate_epoch: int = 1
+    lr_decay_start_epoch: int = 0
+    lr_decay_shape: str = "exponential"
+    final_lr_multiplier: float = 0.01
     beta_1: float = 0.5
     beta_2: float = 0.999
     steps_per_epoch: int = 0
@@ -382,6 +391,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "loss.name": registry.LOSSES.names(),
     "loss.penalties": registry.PENALTIES.names(),  # the table's keys
     "train.update": ("alternating", "simultaneous"),
+    "train.lr_decay_shape": ("exponential", "linear"),
     "train.optimizer": registry.OPTIMIZERS,
     "train.strategy": registry.STRATEGIES,
     "train.precision": registry.PRECISIONS,
@@ -434,6 +444,8 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "train.learning_rate": (0, None, False),
     "train.lr_decay": (1, None, True),
     "train.min_learning_rate": (0, None, True),
+    "train.lr_decay_start_epoch": (0, None, True),
+    "train.final_lr_multiplier": (0, 1, True),
     "train.momentum": (0, 1, True),
     "train.final_momentum": (0, 1, True),
     "train.momentum_start_epoch": (0, None, True),

@@ -33,6 +33,37 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
+class EpochDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """lr0 for the first `start` epochs, then decaying each epoch to `final` x lr0 in epoch
+    `epochs` (the last): exponentially, lr0 x final^(i/n) in the i-th of the n = epochs - start
+    decaying epochs (jeffdonahue/bigan's train_gan.py `set_lr`), or linearly, lr0 x (1 +
+    (i - 1)/n x (final - 1)) (its --linear_decay). `updates_per_epoch`: this optimizer's
+    updates in one epoch (D's are k times G's)."""
+
+    def __init__(self, initial, updates_per_epoch, start, epochs, final, shape="exponential"):
+        self.initial = float(initial)
+        self.updates_per_epoch = int(updates_per_epoch)
+        self.start = int(start)
+        self.epochs = int(epochs)
+        self.final = float(final)
+        self.shape = shape
+
+    def __call__(self, step):
+        epoch = ops.cast(ops.floor_divide(step, self.updates_per_epoch), "float32")  # from 0
+        span = float(max(self.epochs - self.start, 1))
+        if self.shape == "linear":
+            done = ops.clip((epoch - self.start) / span, 0.0, 1.0)
+            return self.initial * (1.0 + done * (self.final - 1.0))
+        done = ops.clip((epoch - self.start + 1.0) / span, 0.0, 1.0)
+        return self.initial * ops.exp(done * math.log(self.final))
+
+    def get_config(self):
+        return {"initial": self.initial, "updates_per_epoch": self.updates_per_epoch,
+                "start": self.start, "epochs": self.epochs, "final": self.final,
+                "shape": self.shape}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
 class RampedMomentumSGD(keras.optimizers.SGD):
     """SGD whose momentum rises linearly with the epoch (pylearn2's MomentumAdjustor).
 
@@ -75,11 +106,15 @@ class RampedMomentumSGD(keras.optimizers.SGD):
 
 def make_optimizer(train, settings, steps_per_epoch, name):
     """One player's optimizer: [train]'s kind and schedule with that player's `settings`
-    ([train.generator] or [train.discriminator]: learning rate and Adam's betas)."""
-    if train.optimizer == "adam":
-        return keras.optimizers.Adam(settings.learning_rate, beta_1=settings.beta_1,
-                                     beta_2=settings.beta_2, name=name)
+    ([train.generator] or [train.discriminator]: learning rate and Adam's betas).
+    `steps_per_epoch`: this player's updates in an epoch."""
     learning_rate = settings.learning_rate
+    if train.lr_decay_start_epoch:
+        learning_rate = EpochDecay(learning_rate, steps_per_epoch, train.lr_decay_start_epoch,
+                                   train.epochs, train.final_lr_multiplier, train.lr_decay_shape)
+    if train.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate, beta_1=settings.beta_1,
+                                     beta_2=settings.beta_2, name=name)
     if train.lr_decay != 1.0 or train.min_learning_rate > 0:
         learning_rate = StepDecay(settings.learning_rate, train.lr_decay, train.min_learning_rate)
     if train.momentum == 0 and train.final_momentum == 0:

@@ -272,6 +272,15 @@ def check_consistency(config, where):
                           f"step, so [train].k must be 1, not {train.k}")
     if train.final_momentum > 0 and train.momentum == 0 and train.optimizer == "sgd":
         raise RecipeError(f"{where}: [train].final_momentum needs a [train].momentum > 0 to ramp from")
+    if train.lr_decay_start_epoch and train.lr_decay_shape == "exponential" \
+            and train.final_lr_multiplier == 0:
+        raise RecipeError(f"{where}: [train].final_lr_multiplier = 0 cannot be reached by an "
+                          f"exponential decay; give it a value in (0, 1] or set "
+                          f"[train].lr_decay_shape = 'linear'")
+    if train.lr_decay_start_epoch and (train.lr_decay != 1.0 or train.min_learning_rate > 0):
+        raise RecipeError(f"{where}: [train].lr_decay_start_epoch and the per-step "
+                          f"[train].lr_decay / min_learning_rate are two schedules for one "
+                          f"learning rate; choose one")
     if train.momentum_saturate_epoch < train.momentum_start_epoch:
         raise RecipeError(f"{where}: [train].momentum_saturate_epoch must be >= momentum_start_epoch")
     for name in ("train", "validation"):
