@@ -1,4 +1,4 @@
-"""PacGAN's Table 1 (Lin et al. 2018, arXiv 1712.04086) and the loss families on its protocol.
+"""PacGAN's Table 1 (Lin et al. 2018, arXiv 1712.04086), its ALI row, and the loss families on its protocol.
 
     python docs/pacgan_table.py run ~/ganzoo-runs/table1 [--epochs ring8=20,grid25=100] [--seeds 5] [--jobs 2]
     python docs/pacgan_table.py table [--epochs ring8=20,grid25=100]
@@ -46,6 +46,7 @@ ROWS = (  # (label, recipe with {toy})
     ("LSGAN", "lsgan2017/{toy}"),
     ("WGAN-GP", "wgan_gp2017/{toy}"),
     ("hinge + SN", "sngan2018/{toy}"),
+    ("ALI", "ali2016/{toy}"),  # learned inference (issue 13): PacGAN's own ALI row
 )
 TOYS = ("ring8", "grid25")
 # PacGAN Table 1 (10 trials, mean ± standard error): modes, high-quality %, reverse KL.
@@ -58,6 +59,8 @@ PAPER = {
     ("grid25", "PacGAN2"): ("23.8 ± 0.7", "91.3 ± 0.8", "0.13 ± 0.04"),
     ("grid25", "PacGAN3"): ("24.6 ± 0.4", "94.2 ± 0.4", "0.06 ± 0.02"),
     ("grid25", "PacGAN4"): ("24.8 ± 0.2", "93.6 ± 0.6", "0.04 ± 0.01"),
+    ("ring8", "ALI"): ("6.6 ± 0.3", "97.6 ± 0.4", "0.36 ± 0.04"),
+    ("grid25", "ALI"): ("24.1 ± 0.4", "95.7 ± 0.6", "0.14 ± 0.03"),
 }
 # The table's budget per toy, in 1,000-step epochs (the paper's is 400 for both).
 EPOCHS = {"ring8": 20, "grid25": 100}
