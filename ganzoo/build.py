@@ -81,6 +81,8 @@ def build_gan(recipe, strategy=None, with_data=True):
             **optimizers,
             steps_per_execution=steps_per_execution(recipe, epoch_steps, strategy) if with_data else 1,
         )
+        if with_data:
+            gan.initialize_from_data(recipe_examples(recipe, "train"))
     return gan
 
 

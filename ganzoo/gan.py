@@ -17,6 +17,7 @@ A family (`ganzoo.families`) is a subclass overriding small hooks:
     generator_terms(...)                named scalars summed into G's loss
     observations(...)                   named scalars logged, not optimised (D(x), W estimate)
     players()                           each player's variables (a BiGAN's encoder joins G)
+    initialize_from_data(examples)      data-dependent initialisation (a weight-normalised D)
     after_update(names)                 what follows each update (a Polyak average of D)
     discriminator_input_shape(...)      D's input shape for a data shape (PacGAN packs)
     network_options(recipe)             what both network builders take (a label's classes)
@@ -270,6 +271,12 @@ class GAN(keras.Model):
             for name, (penalty, _) in self.penalties.items():
                 found[name] = penalty.draw(noise, rows)
         return found
+
+    def initialize_from_data(self, examples):
+        """Called once the GAN is built on its recipe's data, before any checkpoint is restored,
+        with the training split (`ganzoo.data.Examples` or `StreamedExamples`): nothing here; a
+        family whose nets start from the data sets them (the semi-supervised family's
+        weight-normalised D)."""
 
     def after_update(self, names):
         """Called in the step after each update of the players `names` is applied (in replica

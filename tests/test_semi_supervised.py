@@ -174,17 +174,22 @@ def test_another_family_refuses_an_average_of_d_it_would_not_read():
 
 
 def test_the_classifier_is_a_moving_average_of_ds_weights(tmp_path):
-    # m = 0.5: after one D update each average is half D's initial weight, half its new one.
-    r = recipe(**{"model.discriminator.ema_momentum": 0.5})
+    # m = 0.5, from zeros: after D's updates w1, w2 the average is 0.25 w1 + 0.5 w2, read
+    # divided by 1 - 0.5^2 = 0.75: (w1 + 2 w2) / 3.
+    r = recipe(**{"model.discriminator.ema_momentum": 0.5, "train.steps_per_execution": 1})
     gan = build_gan(r)
-    start = [w.numpy() for w in gan.discriminator.trainable_variables]
-    gan.fit(dataset(r), epochs=1, steps_per_epoch=1, verbose=0)
-    now = [w.numpy() for w in gan.discriminator.trainable_variables]
-    assert len(gan.averages) == len(now) == 9  # direction, scale, bias of 3 layers
-    for average, before, after in zip(gan.averages, start, now):
-        assert not np.array_equal(before, after)
-        np.testing.assert_allclose(average.numpy(), 0.5 * before + 0.5 * after, rtol=1e-5,
-                                   atol=1e-7)
+    stream = dataset(r)
+    weights = []
+    for step in range(2):
+        gan.fit(stream.skip(step), epochs=1, steps_per_epoch=1, verbose=0)
+        weights.append([w.numpy() for w in gan.discriminator.trainable_variables])
+    now = weights[-1]
+    # direction and bias of 2 hidden layers (their scales are not trained), 3 of the head
+    assert len(gan.averages) == len(now) == 7
+    for average, read, w1, w2 in zip(gan.averages, gan.averaged_weights(), *weights):
+        assert not np.array_equal(w1, w2)
+        np.testing.assert_allclose(average.numpy(), 0.25 * w1 + 0.5 * w2, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(read.numpy(), (w1 + 2 * w2) / 3, rtol=1e-5, atol=1e-7)
     # classify reads the averages; D itself (what trains) keeps its own weights.
     x = recipe_examples(r, "test").subset(8)
     own = tf.nn.softmax(gan.discriminator(x, training=False)["class_logits"]).numpy()
@@ -199,6 +204,36 @@ def test_the_classifier_is_a_moving_average_of_ds_weights(tmp_path):
     assert plain.averages == []
     np.testing.assert_allclose(plain.classify(x).numpy(), tf.nn.softmax(
         plain.discriminator(x, training=False)["class_logits"]).numpy(), rtol=1e-6)
+
+
+def test_d_starts_from_the_codes_data_dependent_initialisation():
+    # Without noise in the pass, every weight-normalised layer's pre-activations on the batch
+    # come out with mean 0 and standard deviation 1 per unit, each layer seeing the one before
+    # it initialised.
+    r = recipe()
+    builder = ganzoo.registry.ARCHITECTURES.get("salimans2016")
+    d = builder.build_discriminator(r.model, (28, 28, 1), classifier_classes=10)
+    x = tf.constant(recipe_examples(r, "train").subset(500))
+    from ganzoo.models.salimans2016 import initialize_discriminator
+
+    initialize_discriminator(d, x, training=False)
+    h = tf.reshape(x, (500, -1))
+    for layer in [layer for layer in d.layers if isinstance(layer, WeightNormDense)]:
+        pre = (h @ layer.kernel()).numpy() + layer.bias.numpy()
+        np.testing.assert_allclose(pre.mean(axis=0), 0.0, atol=1e-4)
+        np.testing.assert_allclose(pre.std(axis=0), 1.0, rtol=1e-3)
+        h = layer(h)
+    # The hidden layers' scales stay where the initialisation put them; the head's trains.
+    trainable = {v.path for v in d.trainable_variables}
+    assert not any("hidden" in path and path.endswith("scale") for path in trainable)
+    assert any("class_logits" in path and path.endswith("scale") for path in trainable)
+    # build_gan initialises D from the training split (with the code's noise); before D's
+    # first update the classifier is D itself.
+    gan = build_gan(r)
+    scales = gan.discriminator.get_layer("hidden_0").scale.numpy()
+    assert not np.allclose(scales, 1.0)
+    for read, weight in zip(gan.averaged_weights(), gan.discriminator.trainable_variables):
+        np.testing.assert_array_equal(read.numpy(), weight.numpy())
 
 
 def test_the_cli_refuses_a_bad_subset_with_exit_2(tmp_path, capsys):

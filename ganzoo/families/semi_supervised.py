@@ -30,10 +30,12 @@ D's errors on the test split.
 The classifier those read is, with `[model.discriminator].ema_momentum` m > 0, a moving average
 of D's weights (Polyak averaging: openai/improved-gan's MNIST code reads its test error on
 such an average, m = 0.9999, while training goes on with D's own weights): after every D
-update, average = m * average + (1 - m) * weights, starting from D's initial weights (the
-code starts from zeros, whose share has fallen to e^-18 after its 180,000 steps). D's weights
-fluctuate under the adversarial game; the average is a steadier classifier. The averages are
-variables of the GAN, saved in every checkpoint, so resume stays exact.
+update, average = m * average + (1 - m) * weights, from zeros as in the code, and read
+divided by 1 - m^t after t updates (Adam's bias correction), so that an early evaluation sees
+a weighted mean of the weights D has had rather than one pulled towards zero (after the code's
+180,000 steps the correction is 1 - e^-18: the same classifier). D's weights fluctuate under
+the adversarial game; the average is a steadier classifier. The averages are variables of the
+GAN, saved in every checkpoint, so resume stays exact.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ from ganzoo.errors import RecipeError
 from ganzoo.families.conditional import labelled_classes
 from ganzoo.families.rules import check_labelled
 from ganzoo.gan import DISCRIMINATOR, GAN
+from ganzoo.models.salimans2016 import initialize_discriminator
 
+INIT_EXAMPLES = 500  # training images D's data-dependent initialisation reads (the code's)
 D_TERMS = ("d_supervised_loss", "d_unsupervised_loss")
 G_TERMS = ("g_feature_matching",)
 OBSERVED = ("d_labelled_error", "d_real_probability", "d_fake_probability")
@@ -117,9 +121,8 @@ class SemiSupervisedGAN(GAN):
         # One copy of each of D's trainable weights (created in the strategy's scope, as the
         # whole GAN is). Every replica holds the same weights, so an assignment in replica
         # context may take the first replica's value ("only_first_replica", as spectral
-        # norm's power-iteration vector). tf.identity: a variable made from another's `value`
-        # would share its storage.
-        self.averages = [keras.Variable(tf.identity(weight.value), trainable=False,
+        # norm's power-iteration vector).
+        self.averages = [keras.Variable(tf.zeros_like(weight.value), trainable=False,
                                         name=f"average_{i}", aggregation="only_first_replica")
                          for i, weight in enumerate(self.discriminator.trainable_variables)
                          ] if self.ema_momentum else []
@@ -128,6 +131,12 @@ class SemiSupervisedGAN(GAN):
     def recipe_options(cls, recipe):
         return {"classes": check_recipe(recipe),
                 "ema_momentum": recipe.model.discriminator.ema_momentum}
+
+    def initialize_from_data(self, examples):
+        """openai/improved-gan's data-dependent initialisation of D's weight-normalised layers
+        on the first INIT_EXAMPLES training images (`init_param(trainx[:500])`)."""
+        x = tf.constant(examples.subset(INIT_EXAMPLES), tf.float32)
+        initialize_discriminator(self.discriminator, x)
 
     def after_update(self, names):
         """After a D update, move the average of D's weights towards them."""
@@ -183,11 +192,20 @@ class SemiSupervisedGAN(GAN):
         noise): D on the moving average of its weights where the recipe keeps one, else D."""
         if self.averages:
             outputs, _ = self.discriminator.stateless_call(
-                [average.value for average in self.averages],
+                self.averaged_weights(),
                 [v.value for v in self.discriminator.non_trainable_variables], x, training=False)
         else:
             outputs = self.discriminator(x, training=False)
         return tf.nn.softmax(outputs["class_logits"])
+
+    def averaged_weights(self):
+        """The bias-corrected averages, average / (1 - m^t) after t D updates; D's own
+        weights before its first update."""
+        updates = tf.cast(self.d_optimizer.iterations, tf.float32)
+        correction = 1.0 - tf.pow(tf.constant(self.ema_momentum, tf.float32), updates)
+        weights = self.discriminator.trainable_variables
+        return [tf.where(updates > 0, average.value / tf.maximum(correction, 1e-30), weight.value)
+                for average, weight in zip(self.averages, weights)]
 
     def serving_signatures(self):
         """`classify`: x float32 [batch, *data shape] -> `probabilities` [batch, classes] and

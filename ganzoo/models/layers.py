@@ -221,20 +221,35 @@ class GaussianNoise(keras.layers.GaussianNoise):
 class WeightNormDense(keras.layers.Layer):
     """A dense layer with weight normalisation (Salimans & Kingma 2016, arXiv 1602.07868):
     w_j = g_j v_j / ||v_j|| for each output unit j, so a unit's scale g is trained apart from
-    its direction v. v starts N(0, 0.05^2) and g at 1, as openai/improved-gan's `nn.DenseLayer`
-    (without its data-dependent initialisation of g and b)."""
+    its direction v. v starts N(0, 0.05^2) and g at 1, as openai/improved-gan's `nn.DenseLayer`;
+    `initialize(inputs)` is that layer's data-dependent initialisation of g and b. With
+    `trainable_scale=False` g stays where that initialisation put it (the code's hidden layers:
+    `train_scale=False`)."""
 
-    def __init__(self, units, activation=None, seed=None, **kwargs):
+    def __init__(self, units, activation=None, seed=None, trainable_scale=True, **kwargs):
         super().__init__(**kwargs)
         self.units, self.seed = int(units), seed
+        self.trainable_scale = bool(trainable_scale)
         self.activation = keras.activations.get(activation)
 
     def build(self, input_shape):
         self.direction = self.add_weight(
             shape=(input_shape[-1], self.units), name="direction",
             initializer=keras.initializers.RandomNormal(0.0, 0.05, seed=self.seed))
-        self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale")
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale",
+                                     trainable=self.trainable_scale)
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def initialize(self, inputs):
+        """Set g and b so that this layer's pre-activations on the batch `inputs` have mean 0
+        and standard deviation 1 per unit (g <- g / std, b <- -mean / std, as openai/improved-gan
+        `nn.DenseLayer(init=True)`); returns the layer's output on `inputs` after it."""
+        pre = ops.matmul(inputs, self.kernel())
+        mean = ops.mean(pre, axis=0)
+        std = ops.sqrt(ops.mean(ops.square(pre - mean), axis=0))
+        self.scale.assign(self.scale / std)
+        self.bias.assign(-mean / std)
+        return self(inputs)
 
     def kernel(self):
         """g v / ||v||, column by column."""
@@ -249,6 +264,7 @@ class WeightNormDense(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "seed": self.seed,
+                "trainable_scale": self.trainable_scale,
                 "activation": keras.activations.serialize(self.activation)}
 
 

@@ -5,8 +5,9 @@ Generator: z -> fully connected layers ([model.generator].units and activations:
 500-500 softplus, with batch norm) -> a weight-normalised output layer -> the data's shape.
 Discriminator: Gaussian noise on the input ([model.discriminator].input_noise, the paper's 0.3)
 and on every later layer's input (hidden_noise, 0.5), weight-normalised ReLU layers
-([model.discriminator].units, the paper's 1000-500-250-250-250), then a weight-normalised
-head: one logit, or with `classifier_classes` K class logits, the semi-supervised family's
+([model.discriminator].units, the paper's 1000-500-250-250-250) whose scales are not trained
+(the code's `train_scale=False`: `initialize_discriminator` sets them from data), then a
+weight-normalised head with a trained scale: one logit, or with `classifier_classes` K class logits, the semi-supervised family's
 K + 1-class classifier whose fake class is implicit. That D returns {"class_logits": [batch, K],
 "features": [batch, last units]}: the last hidden layer, which G's feature matching reads.
 """
@@ -46,7 +47,8 @@ def build_discriminator(model, input_shape, seed=0, classifier_classes=0):
     for i, units in enumerate(config.units):
         stddev = config.input_noise if i == 0 else config.hidden_noise
         h = GaussianNoise(stddev, seed=seed + 50 + i, name=f"noise_{i}")(h)
-        h = WeightNormDense(units, "relu", seed=seed + 1 + i, name=f"hidden_{i}")(h)
+        h = WeightNormDense(units, "relu", seed=seed + 1 + i, trainable_scale=False,
+                            name=f"hidden_{i}")(h)
     features = h
     h = GaussianNoise(config.hidden_noise, seed=seed + 50 + len(config.units),
                       name=f"noise_{len(config.units)}")(h)
@@ -54,3 +56,20 @@ def build_discriminator(model, input_shape, seed=0, classifier_classes=0):
                            name="class_logits" if classifier_classes else "logit")(h)
     outputs = {"class_logits": head, "features": features} if classifier_classes else head
     return keras.Model(x, outputs, name="discriminator")
+
+
+def initialize_discriminator(discriminator, x, training=True):
+    """openai/improved-gan's data-dependent initialisation of D (`init_param(trainx[:500])`):
+    through the layers in order on the batch `x`, each weight-normalised layer's scale and bias
+    are set so that its pre-activations have mean 0 and unit variance per unit, the next layer
+    seeing the initialised outputs; the Gaussian noise is on (`training`), as in the code's
+    pass. Returns D's class logits (or logit) on `x` after it."""
+    h = x
+    for layer in discriminator.layers:  # a chain: Flatten, (noise, dense) ..., noise, head
+        if isinstance(layer, WeightNormDense):
+            h = layer.initialize(h)
+        elif isinstance(layer, GaussianNoise):
+            h = layer(h, training=training)
+        elif isinstance(layer, keras.layers.Flatten):
+            h = layer(h)
+    return h
