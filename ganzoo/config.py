@@ -150,9 +150,9 @@ class DiscriminatorConfig:
       `salimans2016`. 0 = off.
     ema_momentum: the `semi_supervised` family's classifier (what `test_errors` and the
       `classify` export read) is an exponential moving average of D's weights, updated after
-      each D step as average = m * average + (1 - m) * weights from D's initial weights
-      (Polyak averaging, as openai/improved-gan's MNIST code tests D: 0.9999); 0 = D's own
-      weights. Only for family `semi_supervised`; must be below 1.
+      each D step as average = m * average + (1 - m) * weights from zeros and read divided by
+      1 - m^t after t updates (Polyak averaging, as openai/improved-gan's MNIST code tests D:
+      0.9999); 0 = D's own weights. Only for family `semi_supervised`; must be below 1.
     """
 
     units: list[int] = field(default_factory=lambda: [128, 128])
