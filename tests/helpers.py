@@ -158,3 +158,15 @@ def check_sample_takes_label(run, tmp_path, label=3):
     other = gan.generator.predict({"z": z, "label": np.full(6, label + 1, np.int64)}, verbose=0)
     assert not np.allclose(expected, other)  # the label changes the sample
     return z, expected
+
+
+def docs_script(name):
+    """docs/<name>.py (a table driver, not a package module) loaded as a module."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

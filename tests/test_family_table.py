@@ -1,17 +1,11 @@
 """docs/family_table.py: every row of the cross-family table at one budget, its runs named by
 row and dataset, recorded runs not trained again, and the table read from the results file."""
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import docs_script
 
 
 def driver():
-    spec = importlib.util.spec_from_file_location("family_table", ROOT / "docs" / "family_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_script("family_table")
 
 
 def test_every_row_runs_its_recipe_at_one_budget_with_the_datasets_metrics(tmp_path):

@@ -1,18 +1,16 @@
 """docs/pacgan_table.py: finished runs are recorded in a results file, the table is built from
 it, and a recorded run is not trained again (so a lost run folder costs nothing)."""
 
-import importlib.util
 import json
 from pathlib import Path
+
+from tests.helpers import docs_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def driver():
-    spec = importlib.util.spec_from_file_location("pacgan_table", ROOT / "docs" / "pacgan_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_script("pacgan_table")
 
 
 def entry(recipe, seed, epochs, modes, hq, kl):

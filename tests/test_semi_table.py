@@ -1,19 +1,13 @@
 """docs/semi_table.py: Salimans et al.'s Table 1 runs (100 labels' seeds first), each run's
 recipe and label count, evaluations every 25 epochs, and the table read from the results file."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import docs_script
 
 
 def driver():
-    spec = importlib.util.spec_from_file_location("semi_table", ROOT / "docs" / "semi_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_script("semi_table")
 
 
 def test_100_labels_seeds_come_first_and_each_run_loads_with_its_subset(tmp_path):
