@@ -69,7 +69,7 @@ def build_gan(recipe, strategy=None, with_data=True):
             LatentPrior(model.prior, model.latent_dim, model.prior_scale),
             loss=recipe.loss.name, penalties=recipe.loss.penalties, k=train.k,
             update=train.update, seed=train.seed, steps_per_epoch=epoch_steps,
-            jit_compile=jit_compile,
+            jit_compile=jit_compile, l2_regularization=train.l2_regularization,
             **{name: precision.float32_outputs(value) for name, value in extra.items()},
         )
         # Per-epoch schedules count each optimizer's own updates: D makes k a step.

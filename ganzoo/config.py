@@ -198,7 +198,8 @@ class ModelConfig:
       `dcgan` or `mirza2014` nets) or `acgan` (Odena et al. 2017: G takes a label drawn
       uniformly, D classifies its input through an auxiliary head; a labelled dataset and
       `mlp` or `dcgan` nets) or `bigan` (BiGAN / ALI: an encoder E [model.encoder] trains
-      with G, D judges (x, E(x)) against (G(z), z); `mlp` nets) or `semi_supervised`
+      with G, D judges (x, E(x)) against (G(z), z); `mlp` or `donahue2016` nets) or
+      `semi_supervised`
       (Salimans et al. 2016: D a K-class classifier of [data].labelled labelled and all the
       unlabelled examples, G trained by feature matching; `salimans2016` nets) or
       `inpainting` (Goodfellow et al. 2014's future-work item 3: G fills the hidden pixels of
@@ -209,7 +210,9 @@ class ModelConfig:
       nets), `goodfellow2014_cifar10_conv`, `dcgan` (Radford et al. 2015, arXiv 1511.06434:
       28x28, 32x32 or 64x64 images), `mirza2014` (Mirza & Osindero 2014's conditional MNIST
       nets, label branches of fixed widths; a conditional family only), `salimans2016`
-      (the Improved GAN's MNIST nets: weight norm, Gaussian noise in D).
+      (the Improved GAN's MNIST nets: weight norm, Gaussian noise in D), `donahue2016`
+      (BiGAN's official MNIST nets: no biases, batch norm without scale or offset, z added
+      to the later layers of G and D, leaky ReLU in D; `ganzoo.models.donahue2016`).
     prior: `uniform` draws z from U(-prior_scale, prior_scale) (the paper's MNIST net used
       +-sqrt(3), unit variance); `normal` from N(0, prior_scale^2).
     mask, mask_fraction, mask_size: the `inpainting` family's random masks (which pixels G
@@ -280,6 +283,10 @@ class TrainConfig:
       (epoch `epochs`) trains at final_lr_multiplier x lr0, `exponential`ly (lr0 x f^(i/n)
       in the i-th of the n decaying epochs, jeffdonahue/bigan's default) or `linear`ly (lr0 x
       (1 + (i - 1)/n x (f - 1)), f may be 0). 0 = off; a start at or past `epochs` never decays.
+    l2_regularization: coupled L2 regularisation of every trainable variable of both players:
+      l2_regularization / 2 x ||w||^2 joins each player's loss, so its gradient gains
+      l2_regularization x w before the optimizer sees it (jeffdonahue/bigan's `Regularizer`,
+      2.5e-5 there; not Keras' decoupled `weight_decay`, which Adam would not rescale). 0 = off.
     steps_per_epoch: 0 means one pass over the training examples (N // (batch_size * k)).
     log_every: steps between TensorBoard scalar points.
     steps_per_execution: training steps run per call into TensorFlow (Keras' own setting),
@@ -315,6 +322,7 @@ class TrainConfig:
     final_lr_multiplier: float = 0.01
     beta_1: float = 0.5
     beta_2: float = 0.999
+    l2_regularization: float = 0.0
     steps_per_epoch: int = 0
     log_every: int = 50
     steps_per_execution: int = 0
@@ -452,6 +460,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "train.momentum_saturate_epoch": (0, None, True),
     "train.beta_1": (0, 1, True),
     "train.beta_2": (0, 1, True),
+    "train.l2_regularization": (0, None, True),
     **{f"train.{net}.{key}": bound for net in ("generator", "discriminator")
        for key, bound in (("learning_rate", (0, None, False)), ("beta_1", (0, 1, True)),
                           ("beta_2", (0, 1, True)))},

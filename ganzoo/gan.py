@@ -72,7 +72,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, prior, loss="non_saturating", penalties=None,
                  k=1, update="alternating", seed=0, steps_per_epoch=None, jit_compile=False,
-                 **kwargs):
+                 l2_regularization=0.0, **kwargs):
         super().__init__(**kwargs)
         if update == "simultaneous" and k != 1:
             raise ValueError("simultaneous updates take one minibatch per step: k must be 1")
@@ -86,6 +86,7 @@ class GAN(keras.Model):
         self.update = update
         self.seed = seed
         self.steps_per_epoch = steps_per_epoch
+        self.l2_regularization = float(l2_regularization)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.log_names()}
         self.xla = bool(jit_compile)  # (Keras' own jit_compile stays False: see compile)
         if jit_compile:
@@ -238,11 +239,21 @@ class GAN(keras.Model):
             # The optimizer's scale_loss is the identity but under mixed_float16, where its
             # LossScaleOptimizer multiplies by the loss scale and apply_gradients divides the
             # gradients by it again (ganzoo.precision).
-            totals = {name: players[name][0].scale_loss(
-                self.scale_loss(tf.add_n(list(terms[name].values())))) for name in names}
+            totals = {name: players[name][0].scale_loss(self.scale_loss(
+                tf.add_n([*terms[name].values(), *self.regularization(players[name][1])])))
+                for name in names}
         gradients = {name: tape.gradient(totals[name], players[name][1]) for name in names}
         del tape
         return gradients, logs
+
+    def regularization(self, variables):
+        """[train].l2_regularization's term of a player's loss, l2 / 2 x the sum of its
+        variables' squares (so the gradient gains l2 x w: coupled L2), as a list: empty when
+        off. Not logged: it is the same function of the weights for every family."""
+        if not self.l2_regularization:
+            return []
+        squares = tf.add_n([tf.reduce_sum(tf.square(tf.cast(v, tf.float32))) for v in variables])
+        return [0.5 * self.l2_regularization * squares]
 
     def terms(self, batch, draws, names):
         """({player: {term: scalar}}, {name: scalar to log}) of one forward pass."""

@@ -339,7 +339,17 @@ NOT_DCGAN = {"generator": ("units", "activations", "hidden_bias", "output_init_r
 # would size or shape those layers are refused, not ignored.
 FIXED_LAYERS = {"mirza2014": {"generator": ("units", "activations", "hidden_bias", "batch_norm",
                                             "batch_norm_momentum"),
-                              "discriminator": ("units", "pieces")}}
+                              "discriminator": ("units", "pieces")},
+                # BiGAN's code's nets: bias-free, leaky ReLU D, z added to the later layers.
+                "donahue2016": {"generator": ("hidden_bias", "output_init_range", "output_bias",
+                                              "output_sparse_init", "hidden_keep",
+                                              "max_column_norm"),
+                                "discriminator": ("pieces", "input_keep", "hidden_keep",
+                                                  "max_column_norm", "spectral_norm",
+                                                  "join_latent"),
+                                "encoder": ("output",)}}
+# Architectures other than `dcgan` that read D's batch norm keys.
+BATCH_NORM_IN_D = ("donahue2016",)
 
 
 def check_family_keys(config, where):
@@ -376,6 +386,9 @@ def check_architecture_keys(model, where):
     for net, keys in (NOT_DCGAN if dcgan else DCGAN_ONLY).items():
         config, defaults = getattr(model, net), getattr(schema.ModelConfig(), net)
         for key in keys:
+            if net == "discriminator" and key.startswith("batch_norm") \
+                    and model.architecture in BATCH_NORM_IN_D:
+                continue
             if getattr(config, key) != getattr(defaults, key):
                 which = "does not apply to" if dcgan else "applies only to"
                 raise RecipeError(f"{where}: [model.{net}].{key} {which} the 'dcgan' "

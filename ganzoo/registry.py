@@ -109,6 +109,7 @@ ARCHITECTURES = Registry("architecture", {
     "dcgan": "ganzoo.models.dcgan",
     "mirza2014": "ganzoo.models.mirza",
     "salimans2016": "ganzoo.models.salimans2016",
+    "donahue2016": "ganzoo.models.donahue2016",
 })
 
 # Evaluation metrics (`ganzoo eval --metrics`, [eval].metrics).

@@ -94,6 +94,9 @@ CONTRACT_CASES = {
     "bigan": {"model.family": "bigan", "model.encoder.units": [16, 16],
               "model.encoder.activations": ["relu", "relu"], "model.encoder.batch_norm": "sync",
               "model.discriminator.join_latent": 1},
+    # BiGAN's recipe: the official code's nets (donahue2016: bias-free, standardising batch
+    # norm, synchronised; z added to the later layers) and its coupled L2 regularisation.
+    "bigan_donahue2016": {"recipe": "bigan2016/mnist"},
     # The Improved GAN's recipe: weight norm and Gaussian noise in D (K class logits and its
     # features), feature matching for G, a labelled minibatch beside the unlabelled one.
     "semi_supervised": {"recipe": "salimans2016/mnist_100"},
@@ -118,6 +121,12 @@ CONTRACT_BASES = {
                         "eval.every": 0},
     "mirza2014/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
                         "data.train": [0, 1024], "model.latent_dim": 8, "eval.every": 0},
+    # 16 units a layer; the L2 weight made large enough to show in 2 epochs.
+    "bigan2016/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                        "data.train": [0, 1024], "model.latent_dim": 8,
+                        "model.generator.units": [16, 16], "model.encoder.units": [16, 16],
+                        "model.discriminator.units": [16, 16], "train.l2_regularization": 0.01,
+                        "train.lr_decay_start_epoch": 1, "eval.every": 0},
     # 20 of the 1,024 training images labelled (2 a class); Parzen's validation split.
     "salimans2016/mnist_100": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
                                "data.train": [0, 1024], "data.validation": [50000, 60000],

@@ -10,7 +10,7 @@ from ganzoo.models import Maxout, MaxoutConv2D
 from ganzoo.registry import ARCHITECTURES
 
 SHAPES = {"mlp": (28, 28, 1), "goodfellow2014_cifar10_conv": (32, 32, 3), "dcgan": (28, 28, 1),
-          "mirza2014": (28, 28, 1), "salimans2016": (28, 28, 1)}
+          "mirza2014": (28, 28, 1), "salimans2016": (28, 28, 1), "donahue2016": (28, 28, 1)}
 CONDITIONAL_ONLY = {"mirza2014": 3}  # architectures whose nets always take a label: its classes
 
 

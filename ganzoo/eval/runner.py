@@ -89,9 +89,8 @@ def evaluate_export(path, metrics=None, samples=0, seed=0, extractor=None,
         served.classify = lambda x: classify(x=tf.constant(x, tf.float32))["probabilities"]
     encode = generator.loaded.signatures.get("encode")  # a BiGAN's encoder
     if encode is not None:
-        served.encode = lambda x: np.concatenate([
-            encode(x=tf.constant(x[i:i + 1000], tf.float32))["z"].numpy()
-            for i in range(0, len(x), 1000)])
+        served.encode_views = lambda x: served_views(encode, x)
+        served.encode = lambda x: served_views(encode, x)["z"]
     results = evaluate(served, recipe, names, samples, seed, model, verbose)
     source = metadata.get("checkpoint", {})
     report = make_report(results, {"epoch": source.get("epoch"), "step": source.get("step"),
@@ -237,7 +236,8 @@ VALUE_KEYS = {"parzen": ("parzen_ll", "parzen_se", "parzen_sigma"),
               "inpainting_accuracy": ("inpainting_accuracy", "inpainting_observed_accuracy"),
               "inpainting_fid": ("inpainting_fid",),
               "stacked_modes": ("stacked_modes", "stacked_kl"),
-              "inference": ("nn_accuracy", "reconstruction_error", "random_pair_error")}
+              "inference": ("nn_accuracy", "feature_nn_accuracy", "reconstruction_error",
+                            "random_pair_error")}
 
 
 def with_floors(report, keys):
@@ -294,3 +294,9 @@ class EvalCallback(keras.callbacks.Callback):
         summary = "; ".join(f"{name} {headline(name, result.values)}"
                             for name, result in results.items())
         print(f"eval at epoch {epoch + 1}: {summary}", flush=True)
+
+
+def served_views(encode, x, chunk=1000):
+    """An export's `encode` signature on `x` in chunks: {output name: NumPy array}."""
+    parts = [encode(x=tf.constant(x[i:i + chunk], tf.float32)) for i in range(0, len(x), chunk)]
+    return {name: np.concatenate([part[name].numpy() for part in parts]) for name in parts[0]}

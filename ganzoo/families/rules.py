@@ -23,9 +23,10 @@ def bigan(config, where):
     """An encoder and a pair discriminator on MLPs; no penalties (D judges (x, z) pairs)."""
     model = config.model
     encoder = model.encoder
-    if model.architecture != "mlp":
+    if model.architecture not in ("mlp", "donahue2016"):
         raise RecipeError(f"{where}: [model].family = 'bigan' needs [model].architecture = 'mlp' "
-                          f"(its encoder and pair discriminator), not {model.architecture!r}")
+                          f"or 'donahue2016' (its encoder and pair discriminator), not "
+                          f"{model.architecture!r}")
     if not encoder.units or len(encoder.activations) != len(encoder.units):
         raise RecipeError(f"{where}: [model.encoder].activations needs one entry per layer of "
                           f"units ({len(encoder.units)}, at least 1), not {len(encoder.activations)}")
