@@ -50,34 +50,56 @@ def mnist(mnist_train, real_data_dir):
 def test_each_channel_is_the_digit_its_label_says(mnist):
     digits, root = mnist
     examples = load_examples(stacked_config(root), "train", seed=5)
-    assert examples.x.shape == (300, 28, 28, 3) and examples.x.dtype == np.float32
+    x = examples.subset(len(examples))
+    assert x.shape == (300, 28, 28, 3) and x.dtype == np.float32
+    assert len(examples) == 300 and examples.shape == (28, 28, 3)
     assert examples.value_range == (-1.0, 1.0)
-    assert -1.0 <= examples.x.min() and examples.x.max() <= 1.0
+    assert -1.0 <= x.min() and x.max() <= 1.0
     assert ((0 <= examples.labels) & (examples.labels < 1000)).all()
     # Found without the indices: each channel is an MNIST image (by its exact pixels) whose
     # label is that channel's digit of the triple 100 d0 + 10 d1 + d2.
     labels_of = {}
     for image, label in zip(digits.x[..., 0], digits.labels):
         labels_of.setdefault(image.tobytes(), set()).add(int(label))
-    for x, triple in zip(examples.x, examples.labels):
+    for image, triple in zip(x, examples.labels):
         for channel, digit in enumerate((triple // 100, triple // 10 % 10, triple % 10)):
-            assert digit in labels_of[np.ascontiguousarray(x[..., channel]).tobytes()]
+            assert digit in labels_of[np.ascontiguousarray(image[..., channel]).tobytes()]
     # And by the indices the seed draws: channel c is MNIST image indices[:, c].
     indices = stacking_indices(len(digits), 300, 5, "train")
     for channel in range(3):
-        np.testing.assert_array_equal(examples.x[..., channel],
-                                      digits.x[indices[:, channel], ..., 0])
+        np.testing.assert_array_equal(x[..., channel], digits.x[indices[:, channel], ..., 0])
+
+
+def test_the_training_stream_stacks_what_subset_stacks_and_holds_no_stacked_copy(mnist):
+    """The stream gathers each step from the digits and the indices; it gives the batches the
+    in-memory stream of the stacked images would (the same shuffle, the same values)."""
+    from ganzoo.data import stream_dataset, train_dataset
+
+    _, root = mnist
+    examples = load_examples(stacked_config(root, count=5000), "train", seed=3)
+    stacked_bytes = len(examples) * 28 * 28 * 3 * 4
+    assert examples.indices.nbytes + examples.labels.nbytes < stacked_bytes / 10
+    assert not examples.in_memory and examples.labelled
+    gathered = stream_dataset(examples, 32, 2, seed=4, start_step=7)
+    in_memory = train_dataset(examples.subset(len(examples)), 32, 2, seed=4, start_step=7,
+                              labels=examples.labels)
+    for got, want in zip(gathered.take(3), in_memory.take(3)):
+        assert len(got) == len(want) == 2  # k minibatches
+        for a, b in zip(got, want):
+            assert set(a) == set(b) == {"x", "label"}
+            np.testing.assert_array_equal(a["x"], b["x"])
+            np.testing.assert_array_equal(a["label"], b["label"])
 
 
 def test_the_split_is_a_function_of_the_seed(mnist):
     _, root = mnist
     first, again = (load_examples(stacked_config(root), "train", seed=1) for _ in range(2))
     other = load_examples(stacked_config(root), "train", seed=2)
-    np.testing.assert_array_equal(first.x, again.x)
+    np.testing.assert_array_equal(first.subset(300), again.subset(300))
     np.testing.assert_array_equal(first.labels, again.labels)
     assert np.mean(first.labels == other.labels) < 0.05  # 1 in 1000 by chance
     test = load_examples(stacked_config(root), "test", seed=1)
-    assert test.x.shape == (30, 28, 28, 3)  # num_examples // 10, from the test images
+    assert test.subset(100).shape == (30, 28, 28, 3)  # num_examples // 10, of the test images
     np.testing.assert_array_equal(stacking_indices(60_000, 4, 7, "test"),
                                   stacking_indices(60_000, 4, 7, "test"))
     assert not np.array_equal(stacking_indices(60_000, 4, 7, "test"),
@@ -143,7 +165,7 @@ def test_a_classifier_reads_the_real_triples(mnist):
     unit = (digits.x[:5000] + 1) / 2
     reader = NearestMean(unit, digits.labels[:5000])
     examples = load_examples(stacked_config(root), "test", seed=0)  # held-out test digits
-    triples = stacked.channel_triples((examples.x + 1) / 2,
+    triples = stacked.channel_triples((examples.subset(len(examples)) + 1) / 2,
                                       lambda x: reader.features_and_probabilities(x)[1])
     for power in (100, 10, 1):  # each channel's digit: nearest class mean is ~80% right
         assert np.mean(triples // power % 10 == examples.labels // power % 10) > 0.6

@@ -96,7 +96,9 @@ def stream_dataset(examples, batch_size: int, k: int, seed: int, start_step: int
     The same elements as `train_dataset` gives for the decoded examples held in memory, step
     for step: each step's indices are unbatched, each example is read and decoded by
     `ganzoo.data.decode` in a parallel map that keeps the order, and regrouped into the step's
-    k minibatches. Only the file list (or record index) and the labels are in memory, unless
+    k minibatches. Examples that say how to gather themselves (`gather_columns`: Stacked
+    MNIST's digits and indices) are gathered as in-memory data, then finished into images.
+    Only the file list (or record index) and the labels are in memory, unless
     the whole split's decoded uint8 pixels fit in `cache_bytes` (default CACHE_BYTES): then it is decoded once, in
     order, and gathered like in-memory data (the same values, so the same batches).
     """
@@ -104,6 +106,9 @@ def stream_dataset(examples, batch_size: int, k: int, seed: int, start_step: int
 
     n = len(examples)
     check_arguments(n, batch_size, k, seed, start_step)
+    if hasattr(examples, "gather_columns"):  # built from rows in memory: Stacked MNIST
+        columns, finish = examples.gather_columns()
+        return gathered(columns, n, batch_size, k, seed, start_step, finish)
     if n * np.prod(examples.shape) <= (CACHE_BYTES if cache_bytes is None else cache_bytes):
         columns = {name: tf.constant(value)
                    for name, value in decode_all(examples, scale=False).items()}
