@@ -222,6 +222,26 @@ def test_inference_metric_of_an_exact_inverse_is_pixel_nearest_neighbours():
     assert result.protocol["samples"] == 300 and "50000 train" in result.protocol["reference"]
 
 
+def test_random_pairs_are_reconstructions_against_other_images():
+    """The official code's base error (`EGr_b`): G(E(x_i)) against another image x_j, not
+    x_i against x_j. With G = blank images, that is the mean norm of the other images."""
+    from types import SimpleNamespace
+
+    from ganzoo.data import recipe_examples
+    from ganzoo.eval.inference import derangement
+    from ganzoo.eval.metrics import evaluate
+
+    recipe = ganzoo.load_recipe("bigan2016/mnist", overrides=SMALL_MNIST)
+    gan = SimpleNamespace(
+        encode=lambda x: np.asarray(x).reshape(len(x), -1),
+        generator=SimpleNamespace(predict=lambda z, **_: np.zeros((len(z), 28, 28, 1))))
+    values = evaluate(gan, recipe, ["inference"], samples=200)["inference"].values
+    x = np.asarray(recipe_examples(recipe, "test").subset(200), np.float64).reshape(200, -1)
+    norms = np.sqrt(np.sum(x ** 2, axis=1))
+    assert values["random_pair_error"] == pytest.approx(np.mean(norms[derangement(200)]))
+    assert values["reconstruction_error"] == pytest.approx(np.mean(norms))
+
+
 def test_inference_metric_of_the_run_equals_its_export(tmp_path):
     from ganzoo.eval.runner import evaluate_export, evaluate_run
     from ganzoo.runs import save as save_checkpoint

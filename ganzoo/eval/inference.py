@@ -11,8 +11,10 @@ lib/metrics.py, README; numbers in docs/zoo-anchors):
 - `feature_nn_accuracy`: the same on E's last hidden layer (the code's `NNC_e-`), where E
   has one before its `latent` output layer. Official: 97.35%.
 - `reconstruction_error`: mean over test images of ||x - G(E(x))||_2, pixels in [0, 1];
-  `random_pair_error`: the same distance between each test image and another test image (a
-  fixed derangement), the scale to read it against. Official: 5.95 against 9.60.
+  `random_pair_error`: the distance between each reconstruction G(E(x_i)) and another test
+  image x_j (a fixed derangement), the scale to read it against, as the code's `EGr_b`
+  (`image_recon_error`: the inputs shifted by one against the reconstructions). Official: 5.95
+  against 9.60.
 
 Both encode in inference mode. For an export, `encode` is its `encode` signature and G its
 `serving_default`, as TF Serving runs them.
@@ -84,7 +86,8 @@ def inference_metric(evaluation):
                                             batch_size=1000, verbose=0)
     unit = lambda images: fixed_to_unit(np.asarray(images, np.float32), recipe)  # noqa: E731
     reconstruction = pair_distances(unit(x), unit(reconstructions))
-    random_pairs = pair_distances(unit(x), unit(x)[derangement(len(x))])
+    # The code's base error: each reconstruction against another image (its `shifted_inputs`).
+    random_pairs = pair_distances(unit(x)[derangement(len(x))], unit(reconstructions))
     values.update({"reconstruction_error": float(np.mean(reconstruction)),
                    "random_pair_error": float(np.mean(random_pairs))})
     read = "E's codes" if codes == "codes" else "E(x)"
