@@ -140,6 +140,7 @@ def test_inference_reads_the_codes_and_the_features():
     ({"model.encoder.output": "tanh"}, ("[model.encoder].output", "donahue2016")),
     ({"model.discriminator.pieces": 2}, ("[model.discriminator].pieces", "donahue2016")),
     ({"train.l2_regularization": -1.0}, ("[train].l2_regularization",)),
+    ({"model.discriminator.units": [64]}, ("[model.discriminator].units", "at least 2")),
 ])
 def test_keys_these_nets_do_not_read_are_refused_in_one_line(overrides, words):
     with pytest.raises(RecipeError) as error:

@@ -33,6 +33,10 @@ def bigan(config, where):
     if encoder.init_range > 0 and encoder.init_std > 0:
         raise RecipeError(f"{where}: [model.encoder] sets both init_range and init_std; choose one")
     layers = len(model.discriminator.units)
+    if model.architecture == "donahue2016" and layers < 2:
+        raise RecipeError(f"{where}: [model.discriminator].units needs at least 2 layers for "
+                          f"the 'donahue2016' pair discriminator (z joins every layer after the "
+                          f"first), not {layers}")
     if model.discriminator.join_latent > layers - 1:
         raise RecipeError(f"{where}: [model.discriminator].join_latent = "
                           f"{model.discriminator.join_latent} is impossible; it must be in "
