@@ -45,19 +45,20 @@ def policy_scope(precision):
         keras.config.set_dtype_policy(previous)
 
 
-def float32_outputs(network):
+def float32_outputs(network, prefix="float32_output"):
     """`network` with every floating output cast to float32 (a linear float32 layer on each, as
     Keras' mixed-precision guide ends a model), or `network` itself when they already are.
 
     Anything that is not a functional Keras model is returned as it is (a family's
-    `recipe_options` mixes networks with plain settings)."""
+    `recipe_options` mixes networks with plain settings). `prefix` names the cast layers
+    (`{prefix}_{i}`): a model built on one that already has them needs another."""
     if not isinstance(network, keras.Model) or not hasattr(network, "output"):
         return network
     flat = keras.tree.flatten(network.output)
     low = [i for i, t in enumerate(flat) if "float" in str(t.dtype) and str(t.dtype) != "float32"]
     if not low:
         return network
-    cast = [keras.layers.Activation("linear", dtype="float32", name=f"float32_output_{i}")(t)
+    cast = [keras.layers.Activation("linear", dtype="float32", name=f"{prefix}_{i}")(t)
             if i in low else t for i, t in enumerate(flat)]
     return keras.Model(network.input, keras.tree.pack_sequence_as(network.output, cast),
                        name=network.name)

@@ -153,3 +153,18 @@ def test_d_batch_norm_keys_are_read_by_these_nets_only():
     ganzoo.load_recipe("bigan2016/mnist", overrides={"model.discriminator.batch_norm": "batch"})
     with pytest.raises(RecipeError, match=r"\[model.discriminator\].batch_norm applies only"):
         ganzoo.load_recipe("ali2016/ring8", overrides={"model.discriminator.batch_norm": "sync"})
+
+
+@pytest.mark.parametrize("recipe", ["bigan2016/mnist", "ali2016/ring8"])
+def test_encoder_views_are_float32_under_mixed_precision(recipe):
+    """E's views (and so the export's `encode`) under mixed_bfloat16: each a float32 output
+    (their cast layers named apart from E's own z cast, which once collided at export)."""
+    overrides = {**(SMALL if recipe == "bigan2016/mnist" else {}),
+                 "train.precision": "mixed_bfloat16"}
+    gan = build_gan(ganzoo.load_recipe(recipe, overrides=overrides), with_data=False)
+    views = gan.encoder_views()
+    assert {str(t.dtype) for t in keras.tree.flatten(views.output)} == {"float32"}
+    shape = (3, 28, 28, 1) if recipe == "bigan2016/mnist" else (3, 2)
+    encode, (spec,) = gan.serving_signatures()["encode"]
+    out = encode(tf.zeros(shape))
+    assert set(out) >= {"z", "features"} and all(v.dtype == tf.float32 for v in out.values())

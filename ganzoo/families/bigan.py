@@ -102,7 +102,8 @@ class BiGAN(GAN):
             if latent.output is not self.encoder.outputs[0]:
                 views["codes"] = latent.output
             views["features"] = latent.input
-        return float32_outputs(keras.Model(self.encoder.inputs, views, name="encoder_views"))
+        return float32_outputs(keras.Model(self.encoder.inputs, views, name="encoder_views"),
+                               prefix="float32_view")  # E's own z cast is float32_output_0
 
     def encode_views(self, x, batch_size=1000):
         """`encoder_views` on `x` in inference mode: {name: NumPy array}."""
