@@ -38,6 +38,12 @@ def test_no_biases_and_batch_norm_only_standardises(gan):
     assert [l.name for l in gan.discriminator.layers if "batch_norm" in l.name] == ["batch_norm_1"]
     assert [l.name for l in gan.generator.layers if "batch_norm" in l.name] == \
         ["batch_norm_0", "batch_norm_1"]
+    # Training mode: (h - mean) / sqrt(var + 1e-8), the code's epsilon (Keras' is 1e-3).
+    h = tf.random.stateless_normal([64, 16], [2, 2], stddev=0.05)
+    layer = gan.encoder.get_layer("batch_norm_1")
+    mean, var = tf.reduce_mean(h, 0), tf.math.reduce_variance(h, 0)
+    np.testing.assert_allclose(layer(h, training=True), (h - mean) / tf.sqrt(var + 1e-8),
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_d_starts_at_a_zero_logit_and_z_joins_its_second_layer(gan):

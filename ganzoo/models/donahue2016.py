@@ -3,7 +3,7 @@
 `mnist_mlp`, gan.py's output layers, train_mnist.sh's --nogain --nobias).
 
 No layer has a bias, and batch norm has neither scale nor offset (the code's --nogain
---nobias): it only standardises. z enters a later layer as the code's `apply_cond` adds it: a
+--nobias): it only standardises, with the code's epsilon 1e-8. z enters a later layer as the code's `apply_cond` adds it: a
 linear map of z (N(0, 0.02^2) weights) added to that layer's pre-activation, before batch norm.
 
 - G ([model.generator]): z -> Dense -> batch norm -> activation, then for every later hidden
@@ -36,12 +36,17 @@ FEATURES = "features"  # E's last hidden layer
 CODES = "latent"  # E's linear outputs, before z's squashing
 
 
+# net.py `BatchNorm`'s epsilon (Keras' default is 1e-3: against these nets' small
+# pre-activation variances, about 0.004 at the start, it would shrink the outputs by ~10%).
+EPSILON = 1e-8
+
+
 def standardize(config, name):
     """Batch norm without scale or offset (the code's --nogain --nobias), `sync` or `batch`
-    as the section's batch_norm asks (`ganzoo.models.mlp.batch_norm`)."""
+    as the section's batch_norm asks (`ganzoo.models.mlp.batch_norm`), epsilon the code's."""
     return keras.layers.BatchNormalization(momentum=config.batch_norm_momentum, center=False,
-                                           scale=False, synchronized=config.batch_norm == "sync",
-                                           name=name)
+                                           scale=False, epsilon=EPSILON,
+                                           synchronized=config.batch_norm == "sync", name=name)
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
