@@ -174,3 +174,19 @@ def test_encoder_views_are_float32_under_mixed_precision(recipe):
     encode, (spec,) = gan.serving_signatures()["encode"]
     out = encode(tf.zeros(shape))
     assert set(out) >= {"z", "features"} and all(v.dtype == tf.float32 for v in out.values())
+
+
+def test_tensorboard_shows_reconstructions(tmp_path):
+    """x above G(E(x)) for 10 training images, every epoch (the code's `real_regen`)."""
+    from tensorboard.backend.event_processing import event_accumulator
+
+    recipe = ganzoo.load_recipe("bigan2016/mnist", overrides={**CONTRACT_OVERRIDES,
+                                                              "train.epochs": 1})
+    ganzoo.train(recipe, tmp_path / "run", verbose=0)
+    events = event_accumulator.EventAccumulator(str(tmp_path / "run" / "logs"),
+                                                size_guidance={"tensors": 0})
+    events.Reload()
+    pictures = events.Tensors("reconstructions")
+    assert pictures
+    png = tf.make_ndarray(pictures[-1].tensor_proto)[2]  # (width, height, PNG bytes)
+    assert tf.io.decode_png(png).numpy().shape == (2 * 29 + 1, 10 * 29 + 1, 3)

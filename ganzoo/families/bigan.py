@@ -16,12 +16,14 @@ G. Here:
 - The export serves G as every family does, plus an `encode` signature x -> z (with E's
   last hidden features, and its linear codes where z squashes them: `encoder_views`).
 
-Logged as the vanilla GAN: d_loss, g_loss (G's and E's together) and D's observations.
+Logged as the vanilla GAN: d_loss, g_loss (G's and E's together) and D's observations; on
+images TensorBoard also shows `reconstructions` (x above G(E(x))).
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from ganzoo import registry
@@ -29,6 +31,9 @@ from ganzoo.errors import RecipeError
 from ganzoo.gan import GAN, GENERATOR
 from ganzoo.noise import LATENT
 from ganzoo.precision import float32_outputs
+
+
+RECONSTRUCTION_COLUMNS = 10
 
 
 class BiGAN(GAN):
@@ -83,6 +88,17 @@ class BiGAN(GAN):
         runs D on the real pairs for D's update only, so this runs it for E's gradient."""
         real_outputs = self.discriminate(real)
         return {"g_loss": self.loss.discriminator(fake_outputs, real_outputs)}
+
+    def family_pictures(self, data, value_range):
+        """`reconstructions`: the first 10 training images above G(E(x)), both in inference
+        mode (the official code's `real_regen` picture), the same images every epoch."""
+        from ganzoo import plots
+
+        x = np.asarray(data[:RECONSTRUCTION_COLUMNS], np.float32)
+        z = self.encoder.predict(x, verbose=0)
+        again = np.asarray(self.generator.predict(z, verbose=0), np.float32)
+        return {"reconstructions": plots.image_grid(np.concatenate([x, again]), len(x),
+                                                    value_range=value_range)}
 
     def encode(self, x, batch_size=1000):
         """E(x) in inference mode, as a NumPy array."""
