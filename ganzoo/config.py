@@ -274,6 +274,7 @@ class TrainConfig:
     optimizer: `sgd` or `adam`, one each for D and G.
     learning_rate, beta_1, beta_2: both players' settings, unless `[train.generator]` or
       `[train.discriminator]` sets its own.
+    epsilon: Adam's epsilon for both players (Keras' 1e-7; the BiGAN code's 1e-8).
     learning_rate: lr0; under SGD it decays as lr0 / lr_decay^step, floored at min_learning_rate.
     momentum / final_momentum: SGD momentum rises linearly from `momentum` at
       momentum_start_epoch to `final_momentum` at momentum_saturate_epoch.
@@ -322,6 +323,7 @@ class TrainConfig:
     final_lr_multiplier: float = 0.01
     beta_1: float = 0.5
     beta_2: float = 0.999
+    epsilon: float = 1e-7
     l2_regularization: float = 0.0
     steps_per_epoch: int = 0
     log_every: int = 50
@@ -461,6 +463,7 @@ BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "train.beta_1": (0, 1, True),
     "train.beta_2": (0, 1, True),
     "train.l2_regularization": (0, None, True),
+    "train.epsilon": (0, None, False),
     **{f"train.{net}.{key}": bound for net in ("generator", "discriminator")
        for key, bound in (("learning_rate", (0, None, False)), ("beta_1", (0, 1, True)),
                           ("beta_2", (0, 1, True)))},

@@ -114,7 +114,7 @@ def make_optimizer(train, settings, steps_per_epoch, name):
                                    train.epochs, train.final_lr_multiplier, train.lr_decay_shape)
     if train.optimizer == "adam":
         return keras.optimizers.Adam(learning_rate, beta_1=settings.beta_1,
-                                     beta_2=settings.beta_2, name=name)
+                                     beta_2=settings.beta_2, epsilon=train.epsilon, name=name)
     if train.lr_decay != 1.0 or train.min_learning_rate > 0:
         learning_rate = StepDecay(settings.learning_rate, train.lr_decay, train.min_learning_rate)
     if train.momentum == 0 and train.final_momentum == 0:

@@ -121,8 +121,10 @@ CONTRACT_BASES = {
                         "eval.every": 0},
     "mirza2014/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
                         "data.train": [0, 1024], "model.latent_dim": 8, "eval.every": 0},
-    # 16 units a layer; the L2 weight made large enough to show in 2 epochs.
+    # 16 units a layer; the L2 weight made large enough to show in 2 epochs; SGD, so Adam's
+    # epsilon back at its default (an SGD recipe may not set it).
     "bigan2016/mnist": {**{key: CONTRACT_BASE[key] for key in TRAINING_KEYS},
+                        "train.epsilon": 1e-7,
                         "data.train": [0, 1024], "model.latent_dim": 8,
                         "model.generator.units": [16, 16], "model.encoder.units": [16, 16],
                         "model.discriminator.units": [16, 16], "train.l2_regularization": 0.01,

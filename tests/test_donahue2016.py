@@ -147,12 +147,20 @@ def test_inference_reads_the_codes_and_the_features():
     ({"model.discriminator.pieces": 2}, ("[model.discriminator].pieces", "donahue2016")),
     ({"train.l2_regularization": -1.0}, ("[train].l2_regularization",)),
     ({"model.discriminator.units": [64]}, ("[model.discriminator].units", "at least 2")),
+    ({"train.epsilon": 0.0}, ("[train].epsilon",)),
+    ({"train.optimizer": "sgd", "train.momentum": 0.5}, ("[train].epsilon", "'sgd'", "adam")),
 ])
 def test_keys_these_nets_do_not_read_are_refused_in_one_line(overrides, words):
     with pytest.raises(RecipeError) as error:
         ganzoo.load_recipe("bigan2016/mnist", overrides=overrides)
     message = str(error.value)
     assert "\n" not in message and all(word in message for word in words), message
+
+
+def test_adams_epsilon_is_the_recipes(gan):
+    assert gan.g_optimizer.epsilon == gan.d_optimizer.epsilon == 1e-8  # the code's
+    default = build_gan(ganzoo.load_recipe("ali2016/ring8"), with_data=False)
+    assert default.g_optimizer.epsilon == 1e-7  # Keras'
 
 
 def test_d_batch_norm_keys_are_read_by_these_nets_only():
