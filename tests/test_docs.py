@@ -31,3 +31,20 @@ def test_relative_links_resolve(page):
         elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
             broken.append(target)
     assert broken == [], f"{page.name}: links that lead nowhere: {broken}"
+
+
+def test_the_family_hooks_readme_lists_are_the_gans():
+    """Every hook in README's "Adding a family" table is a method of ganzoo.gan.GAN (the class
+    README names), and the hooks families here override are listed."""
+    from ganzoo.gan import GAN
+
+    text = (ROOT / "README.md").read_text()
+    assert "a subclass of `ganzoo.gan.GAN`" in text
+    table = text[text.index("### Adding a family"):]
+    table = table[table.index("| hook |"):table.index("\n\n", table.index("| hook |"))]
+    listed = set(re.findall(r"^\| `(\w+)\(", table, flags=re.MULTILINE))
+    listed |= set(re.findall(r"`(\w+)\(recipe\)`", table))
+    missing = sorted(name for name in listed if not callable(getattr(GAN, name, None)))
+    assert listed and missing == [], missing
+    for hook in ("family_pictures", "initialize_from_data", "after_update", "infer", "players"):
+        assert hook in listed, hook
