@@ -271,8 +271,9 @@ def check_consistency(config, where):
         raise RecipeError(f"{where}: [train].update = 'simultaneous' takes one minibatch per "
                           f"step, so [train].k must be 1, not {train.k}")
     if train.epsilon != schema.TrainConfig().epsilon and train.optimizer != "adam":
-        raise RecipeError(f"{where}: [train].epsilon is Adam's; [train].optimizer = "
-                          f"{train.optimizer!r} has none (leave it out, or choose 'adam')")
+        raise RecipeError(f"{where}: [train].epsilon = {train.epsilon:g} is Adam's; "
+                          f"[train].optimizer = {train.optimizer!r} has none (leave it out or at "
+                          f"{schema.TrainConfig().epsilon:g}, or choose 'adam')")
     if train.final_momentum > 0 and train.momentum == 0 and train.optimizer == "sgd":
         raise RecipeError(f"{where}: [train].final_momentum needs a [train].momentum > 0 to ramp from")
     if train.lr_decay_start_epoch and train.lr_decay_shape == "exponential" \
