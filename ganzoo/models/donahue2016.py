@@ -71,11 +71,12 @@ def dense(units, config, seed, name, std=None):
                               kernel_initializer=uniform_init(config.init_range, seed, std))
 
 
-def chain(config, h, seed, z=None, first_normalized=False, prefix="hidden"):
+def chain(config, h, seed, z=None, first_normalized=False, prefix="hidden", activations=None):
     """The hidden layers: the first without z and (unless `first_normalized`) without batch
     norm, as the code's first layer of E and D; every later one with z added (when given)
     and batch norm. Returns the last hidden layer's output."""
-    for i, (units, activation) in enumerate(zip(config.units, config.activations)):
+    for i, (units, activation) in enumerate(zip(config.units,
+                                                activations or config.activations)):
         h = dense(units, config, seed + i, f"{prefix}_{i}")(h)
         if i > 0 and z is not None:
             joined = dense(units, config, seed + 20 + i, f"{prefix}_{i}_latent", std=0.02)(z)
@@ -116,22 +117,13 @@ def build_encoder(model, data_shape, seed=0):
 def build_discriminator(model, input_shape, seed=0, latent=0):
     """D: a logit of "the pair {x, z} is real"; without `latent`, of x alone."""
     config = model.discriminator
-    activations = ["leaky_relu"] * len(config.units)
-    layers = _Layers(config, activations)
     x = keras.Input(tuple(input_shape), name="x")
     z = keras.Input((latent,), name="z") if latent else None
-    h = chain(layers, keras.layers.Flatten()(x), seed + 1, z=z)
+    # Leaky ReLU (slope 0.2) throughout: the code's conv nets' LReLU; D's section has no
+    # activations key.
+    h = chain(config, keras.layers.Flatten()(x), seed + 1, z=z,
+              activations=["leaky_relu"] * len(config.units))
     logit = keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros", name="logit")(h)
     inputs = {"x": x, "z": z} if latent else x
     return keras.Model(inputs, logit, name="discriminator")
 
-
-class _Layers:
-    """D's section read as a chain of layers: its units, leaky ReLU (the code's conv nets'
-    LReLU, slope 0.2) and its init and batch norm settings."""
-
-    def __init__(self, config, activations):
-        self.units, self.activations = config.units, activations
-        self.init_range, self.init_std = config.init_range, config.init_std
-        self.batch_norm = config.batch_norm
-        self.batch_norm_momentum = config.batch_norm_momentum
