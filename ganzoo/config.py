@@ -295,7 +295,8 @@ class TrainConfig:
       epoch's steps and log_every. The run is the same whatever it is (bit for bit). 0 = auto:
       the largest divisor of both that is at most 25.
     strategy: `auto`, `default`, `one_device`, `mirrored` or `multi_worker`.
-    jit_compile: XLA-compile the per-replica loss and gradient computation: true, false or
+    jit_compile: XLA-compile the per-replica loss and gradient computation (on one device the
+      optimizers' updates too): true, false or
       `auto` (the default: on where it is exact and faster on this project's CPUs, that is for
       networks without random layers (dropout, Gaussian noise), whose draws XLA makes
       differently from TensorFlow's kernels and alike on every replica, and without

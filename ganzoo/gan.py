@@ -63,7 +63,8 @@ class GAN(keras.Model):
       seed: the noise seed; step t's draws depend on (seed, t) only, so a resumed run draws
         what an uninterrupted one would.
       steps_per_epoch: the default for `fit` (the recipe's dataset is an endless stream).
-      jit_compile: XLA-compile the per-replica losses and gradients (`play`).
+      jit_compile: XLA-compile the per-replica losses and gradients (`play`) and, on one
+        device, the optimizers' updates with them (`learn`).
     """
 
     conditional = False  # whether G takes a class label (class metrics apply)
@@ -91,8 +92,12 @@ class GAN(keras.Model):
         self.xla = bool(jit_compile)  # (Keras' own jit_compile stays False: see compile)
         if jit_compile:
             # XLA on the per-replica work only: Keras' jit_compile=True fails with mirrored
-            # replicas (see the notes on distribution in README.md).
+            # replicas (see the notes on distribution in README.md). On one device the
+            # optimizers' updates join the gradients' XLA program (`learn`): Keras' Adam is a
+            # dozen elementwise passes over every weight, which XLA fuses into one
+            # (benchmarks/RESULTS.md, "Optimizer updates under XLA").
             self.play = tf.function(self.play, jit_compile=True)
+            self.learn_xla = tf.function(self.learn, jit_compile=True)
         # Both networks are built functional models; under a strategy scope `fit` would
         # otherwise try to build the GAN by calling it on a batch of images.
         self.built = True
@@ -218,14 +223,24 @@ class GAN(keras.Model):
 
     def update_players(self, names, batch, seed):
         """One update of the players `names` on `batch`, with the draws of `seed`."""
-        gradients, logs = self.play(batch, self.draws(batch, Noise(seed), names), names)
+        draws = self.draws(batch, Noise(seed), names)
+        # Under replicas apply_gradients sums the replicas' gradients in a cross-replica
+        # merge, which XLA cannot compile: there only `play` runs under XLA.
+        mirrored = distribute.is_mirrored(tf.distribute.get_strategy())
+        learn = self.learn_xla if self.xla and not mirrored else self.learn
+        logs = learn(batch, draws, names)
+        self.after_update(names)
+        for name, value in logs.items():
+            self.trackers[name].update_state(value)
+
+    def learn(self, batch, draws, names):
+        """Apply this replica's gradients for the players `names` (`play`); the values to log."""
+        gradients, logs = self.play(batch, draws, names)
         players = self.players()
         for name in names:
             optimizer, variables = players[name]
             optimizer.apply_gradients(zip(gradients[name], variables))
-        self.after_update(names)
-        for name, value in logs.items():
-            self.trackers[name].update_state(value)
+        return logs
 
     def play(self, batch, draws, names):
         """This replica's gradients for the players `names`, and the values to log.
