@@ -16,7 +16,11 @@ Columns, each its own process, all rows interleaved over `--rounds` rounds (medi
   ganzoo default        the recipe as it is: auto `[train].steps_per_execution`
   ganzoo XLA            the same with `[train].jit_compile = true` (XLA on `play`)
   torch eager / torch.compile   the same math written in PyTorch (compile wraps G and D)
-A step is one generator update (with its k discriminator updates). The last columns give ganzoo's
+A step is one generator update (with its k discriminator updates). Steps/s are timed inside
+each call: for ganzoo's `fit` from its first execution's end to its last's (a Keras callback
+that Keras runs off the training thread), so what a `fit` call costs once (iterator, callbacks,
+tear-down) is its own column of the second table, beside each cell's wall and process CPU ms per
+step (CPU below 2x wall on 2 cores says a core sat idle). The last columns give ganzoo's
 faster column and the faster PyTorch variant as a share of the machine's float32 matmul rate, measured
 in the same run (2048^3, PyTorch), from each step's matmul FLOPs counted from the layer sizes:
 a network pass costs 2*B*inputs*outputs per dense layer (2*B*H*W*k*k*cin*cout per convolution)
@@ -32,7 +36,7 @@ import statistics
 import sys
 import time
 
-from cells import cpu_flags, fit_rate, report, run_child, summary
+from cells import cpu_flags, fit_timing, loop_timing, report, run_child, summary
 
 ROWS = {
     "ring8": "toy/ring8",
@@ -105,7 +109,7 @@ def keras_flops(network, batch):
 
 
 def measure_ganzoo(recipe_name, overrides, seconds):
-    return fit_rate(recipe_name, overrides, seconds)
+    return fit_timing(recipe_name, overrides, seconds)
 
 
 # -- PyTorch -----------------------------------------------------------------------------------
@@ -281,17 +285,7 @@ def measure_torch(recipe_name, compiled, seconds):
         step_count[0] += 1
 
     step = simultaneous_step if train.update == "simultaneous" else alternating_step
-    for _ in range(30):
-        step()
-    steps = 40
-    while True:
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return steps / elapsed
-        steps = int(steps * max(2.0, 1.2 * seconds / elapsed))
+    return loop_timing(step, seconds)
 
 
 def measure_matmul():
@@ -322,10 +316,9 @@ def child(argv):
         row, implementation = what, argv[1]
         recipe = ROWS[row]
         if implementation.startswith("ganzoo"):
-            rate = measure_ganzoo(recipe, GANZOO[implementation], seconds)
+            result = measure_ganzoo(recipe, GANZOO[implementation], seconds)
         else:
-            rate = measure_torch(recipe, implementation == "torch.compile", seconds)
-        result = {"steps_per_s": rate}
+            result = measure_torch(recipe, implementation == "torch.compile", seconds)
     report(result)
 
 
@@ -349,7 +342,7 @@ def main(argv=None):
             print(f"skipping {row}: {error}", file=sys.stderr)
             continue
         rows.append((row, recipe))
-    rates = {(row, impl): [] for row, _ in rows for impl in IMPLEMENTATIONS}
+    cells = {(row, impl): [] for row, _ in rows for impl in IMPLEMENTATIONS}
     errors, matmul, loads = {}, {"float32": [], "bfloat16": []}, []
     for round_ in range(args.rounds):
         for name, value in run_child(__file__, ["matmul", "-"], 0).items():
@@ -360,7 +353,7 @@ def main(argv=None):
                 if "error" in result:
                     errors[(row, impl)] = result["error"]
                 else:
-                    rates[(row, impl)].append(result["steps_per_s"])
+                    cells[(row, impl)].append(result)
                 print(f"round {round_ + 1}: {row:8s} {impl:15s} {result}", file=sys.stderr, flush=True)
         loads.append(os.getloadavg()[0])
 
@@ -370,21 +363,44 @@ def main(argv=None):
     print(f"float32 matmul 2048^3: {f32 / 1e9:.0f} GFLOP/s; bfloat16 1024^3: {bf16 / 1e9:.1f} GFLOP/s "
           f"(PyTorch, median of {args.rounds}); load average after each round: "
           f"{', '.join(f'{x:.2f}' for x in loads)}\n")
+    rates = {key: [r["steps_per_s"] for r in found] for key, found in cells.items()}
+    print("Steps/s inside each timed call (first execution's end to the last's for ganzoo's "
+          "`fit`, the whole loop for PyTorch's):\n")
     print("| row | GFLOP/step | " + " | ".join(f"{i} steps/s" for i in IMPLEMENTATIONS)
           + " | fastest ganzoo / faster torch | fastest ganzoo, % of f32 matmul rate | faster torch, % of f32 matmul rate |")
     print("|---" * (len(IMPLEMENTATIONS) + 5) + "|")
     for row, recipe in rows:
         flops = step_flops(recipe)
-        cells = [errors.get((row, i), summary(rates[(row, i)])) if not rates[(row, i)]
-                 else summary(rates[(row, i)]) for i in IMPLEMENTATIONS]
+        columns = [summary(rates[(row, i)]) if rates[(row, i)] else errors.get((row, i), "–")
+                   for i in IMPLEMENTATIONS]
         median = {i: statistics.median(rates[(row, i)]) if rates[(row, i)] else 0.0
                   for i in IMPLEMENTATIONS}
         ours = max(median[name] for name in GANZOO)
         theirs = max(median["torch eager"], median["torch.compile"])
         ratio = f"{ours / theirs:.2f}x" if theirs else "–"
-        print(f"| {row} | {flops / 1e9:.2f} | " + " | ".join(cells) + f" | {ratio} | "
+        print(f"| {row} | {flops / 1e9:.2f} | " + " | ".join(columns) + f" | {ratio} | "
               f"{100 * ours * flops / f32:.0f}% | "
               f"{100 * theirs * flops / f32:.0f}% |")
+    print("\nWall and CPU ms per step (medians over the rounds; CPU is the process's, all threads: "
+          "2 busy cores read twice the wall time), and what one ganzoo `fit` call of the "
+          "default column cost beyond its steps:\n")
+    print("| row | " + " | ".join(f"{i} wall / CPU ms" for i in IMPLEMENTATIONS)
+          + " | ganzoo default: whole call steps/s, fixed cost per call (s) |")
+    print("|---" * (len(IMPLEMENTATIONS) + 2) + "|")
+    for row, _ in rows:
+        columns = []
+        for impl in IMPLEMENTATIONS:
+            found = cells[(row, impl)]
+            if not found:
+                columns.append("–")
+                continue
+            wall = statistics.median(1000 / r["steps_per_s"] for r in found)
+            cpu = statistics.median(r["cpu_ms_per_step"] for r in found)
+            columns.append(f"{wall:.1f} / {cpu:.1f}")
+        default = cells[(row, "ganzoo default")]
+        call = (f"{statistics.median(r['call_steps_per_s'] for r in default):.1f}, "
+                f"{summary([r['call_overhead_s'] for r in default], digits=2)}" if default else "–")
+        print(f"| {row} | " + " | ".join(columns) + f" | {call} |")
     for (row, impl), error in errors.items():
         if not rates[(row, impl)]:
             print(f"\n{row}, {impl}: {error}")
